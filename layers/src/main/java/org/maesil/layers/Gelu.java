@@ -1,0 +1,33 @@
+package org.maesil.layers;
+
+import java.util.List;
+import org.maesil.tensor.Backend;
+import org.maesil.tensor.Tensor;
+
+/** GELU activation, exact (erf) form as PyTorch's default {@code nn.GELU()}: y = x Phi(x). Any shape; no parameters. */
+public final class Gelu implements Layer {
+    private final Backend be;
+    private Tensor x, y, dx;
+
+    public Gelu(Backend backend) { this.be = backend; }
+
+    @Override
+    public List<Parameter> parameters() { return List.of(); }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        this.x = x;
+        y = Buffers.ensure(y, x.shape());
+        be.geluForward(x.data, y.data, x.size());
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (x == null) throw new IllegalStateException("Gelu: backward before forward");
+        Buffers.requireShape("Gelu", "output gradient", dy, x.shape());
+        dx = Buffers.ensure(dx, x.shape());
+        be.geluBackward(x.data, dy.data, dx.data, x.size());
+        return dx;
+    }
+}

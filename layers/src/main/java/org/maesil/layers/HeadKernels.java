@@ -1,0 +1,76 @@
+package org.maesil.layers;
+
+/**
+ * Index shuffles between the token layout [B, L, D] of a transformer and the per-head layout
+ * [B*H, L, hd] of the attention kernel (D = H * hd; channel c = h * hd + j, as timm's
+ * {@code reshape(B, L, 3, H, hd).permute(2, 0, 3, 1, 4)}). Kernels in the engine's style: each
+ * computes one output element from its index; the loops here run them on the calling thread
+ * (they move O(B L D) floats, small beside the O(B L D^2) projections around them).
+ */
+final class HeadKernels {
+    private HeadKernels() {}
+
+    /** q/k/v[bh, l, j] = qkv[b, l, s*D + h*hd + j] (s = 0, 1, 2) for output element i of [B*H, L, hd]. */
+    static void splitQkvElement(float[] qkv, float[] q, float[] k, float[] v, int i, int L, int H, int hd) {
+        int D = H * hd;
+        int j = i % hd;
+        int l = (i / hd) % L;
+        int bh = i / (hd * L);
+        int b = bh / H;
+        int h = bh % H;
+        int src = (b * L + l) * 3 * D + h * hd + j;
+        q[i] = qkv[src];
+        k[i] = qkv[src + D];
+        v[i] = qkv[src + 2 * D];
+    }
+
+    /** dqkv[b, l, s*D + c] = dq/dk/dv[b*H + c/hd, l, c%hd] for output row (b, l) = r of [B*L, 3D]. */
+    static void mergeQkvRow(float[] dq, float[] dk, float[] dv, float[] dqkv, int r, int L, int H, int hd) {
+        int D = H * hd;
+        int b = r / L;
+        int l = r % L;
+        for (int c = 0; c < D; c++) {
+            int src = ((b * H + c / hd) * L + l) * hd + c % hd;
+            dqkv[r * 3 * D + c] = dq[src];
+            dqkv[r * 3 * D + D + c] = dk[src];
+            dqkv[r * 3 * D + 2 * D + c] = dv[src];
+        }
+    }
+
+    /** y[b, l, h*hd + j] = o[b*H + h, l, j] for output element i of [B, L, D]. */
+    static void mergeHeadsElement(float[] o, float[] y, int i, int L, int H, int hd) {
+        int D = H * hd;
+        int c = i % D;
+        int l = (i / D) % L;
+        int b = i / (D * L);
+        y[i] = o[((b * H + c / hd) * L + l) * hd + c % hd];
+    }
+
+    /** o[bh, l, j] = y[b, l, h*hd + j] for output element i of [B*H, L, hd] (adjoint of merge). */
+    static void splitHeadsElement(float[] y, float[] o, int i, int L, int H, int hd) {
+        int D = H * hd;
+        int j = i % hd;
+        int l = (i / hd) % L;
+        int bh = i / (hd * L);
+        o[i] = y[((bh / H) * L + l) * D + (bh % H) * hd + j];
+    }
+
+    static void splitQkv(float[] qkv, float[] q, float[] k, float[] v, int B, int L, int H, int hd) {
+        int n = B * H * L * hd;
+        for (int i = 0; i < n; i++) splitQkvElement(qkv, q, k, v, i, L, H, hd);
+    }
+
+    static void mergeQkv(float[] dq, float[] dk, float[] dv, float[] dqkv, int B, int L, int H, int hd) {
+        for (int r = 0; r < B * L; r++) mergeQkvRow(dq, dk, dv, dqkv, r, L, H, hd);
+    }
+
+    static void mergeHeads(float[] o, float[] y, int B, int L, int H, int hd) {
+        int n = B * L * H * hd;
+        for (int i = 0; i < n; i++) mergeHeadsElement(o, y, i, L, H, hd);
+    }
+
+    static void splitHeads(float[] y, float[] o, int B, int L, int H, int hd) {
+        int n = B * L * H * hd;
+        for (int i = 0; i < n; i++) splitHeadsElement(y, o, i, L, H, hd);
+    }
+}

@@ -1,0 +1,66 @@
+package org.maesil.layers;
+
+import java.util.List;
+import org.maesil.tensor.Backend;
+import org.maesil.tensor.Tensor;
+
+/**
+ * Layer normalisation over the last dimension, as PyTorch's {@code nn.LayerNorm(dim, eps)}:
+ * y = (x - mean) / sqrt(var + eps) * weight + bias, biased variance.
+ *
+ * <p>Input [..., dim], output of the same shape. Parameters {@code prefix + ".weight"} (ones)
+ * and {@code prefix + ".bias"} (zeros), both without weight decay. MAE and timm's ViT use
+ * eps = 1e-6 ({@link #MAE_EPS}); PyTorch's default is 1e-5.
+ */
+public final class LayerNorm implements Layer {
+    /** The eps of MAE's {@code partial(nn.LayerNorm, eps=1e-6)}. */
+    public static final float MAE_EPS = 1e-6f;
+
+    public final int dim;
+    public final float eps;
+    public final Parameter weight;
+    public final Parameter bias;
+    private final Backend be;
+    private final String name;
+
+    private Tensor x, y, dx, mean, rstd;
+
+    public LayerNorm(Backend backend, String prefix, int dim, float eps) {
+        if (dim < 1) throw new IllegalArgumentException(prefix + ": LayerNorm dim must be >= 1");
+        this.be = backend;
+        this.name = prefix;
+        this.dim = dim;
+        this.eps = eps;
+        this.weight = new Parameter(prefix + ".weight", new Tensor(dim), false);
+        this.bias = new Parameter(prefix + ".bias", new Tensor(dim), false);
+        weight.value.fill(1f);
+    }
+
+    @Override
+    public List<Parameter> parameters() { return List.of(weight, bias); }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.rank() < 1 || x.dim(-1) != dim) {
+            throw new IllegalArgumentException(name + ": input " + x + " must end with " + dim);
+        }
+        int rows = Buffers.leadingRows(x);
+        this.x = x;
+        y = Buffers.ensure(y, x.shape());
+        mean = Buffers.ensure(mean, rows);
+        rstd = Buffers.ensure(rstd, rows);
+        be.layerNormForward(x.data, weight.value.data, bias.value.data, y.data, mean.data, rstd.data, rows, dim, eps);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (x == null) throw new IllegalStateException(name + ": backward before forward");
+        Buffers.requireShape(name, "output gradient", dy, x.shape());
+        int rows = Buffers.leadingRows(x);
+        dx = Buffers.ensure(dx, x.shape());
+        be.layerNormBackward(x.data, weight.value.data, mean.data, rstd.data, dy.data,
+                dx.data, weight.grad.data, bias.grad.data, rows, dim);
+        return dx;
+    }
+}

@@ -1,0 +1,89 @@
+package org.maesil.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.maesil.tensor.Backend;
+import org.maesil.tensor.Tensor;
+
+/**
+ * Pre-norm transformer block, timm's ViT {@code Block} as used by MAE (no dropout, no drop
+ * path, no layer scale): h = x + attn(norm1(x)); y = h + mlp(norm2(h)).
+ *
+ * <p>Input and output [B, L, dim]. Parameters, in order: {@code prefix.norm1.weight/bias},
+ * {@code prefix.attn.qkv.weight/bias}, {@code prefix.attn.proj.weight/bias},
+ * {@code prefix.norm2.weight/bias}, {@code prefix.mlp.fc1.weight/bias},
+ * {@code prefix.mlp.fc2.weight/bias} - the state_dict keys of timm's Block under the same prefix
+ * (e.g. "blocks.0", "decoder_blocks.2").
+ */
+public final class TransformerBlock implements Layer {
+    public final int dim;
+    public final LayerNorm norm1;
+    public final MultiHeadSelfAttention attn;
+    public final LayerNorm norm2;
+    public final Mlp mlp;
+    private final Backend be;
+    private final String name;
+
+    private Tensor x, h, y, dh, dx;
+
+    /**
+     * @param mlpRatio hidden width of the MLP = (int) (dim * mlpRatio) (timm's default 4)
+     * @param lnEps    layer-norm eps (MAE: {@link LayerNorm#MAE_EPS} = 1e-6)
+     * @param rng      initialises the Linear weights in module order (xavier-uniform, as MAE); null leaves zeros
+     */
+    public TransformerBlock(Backend backend, String prefix, int dim, int heads, double mlpRatio,
+                            boolean qkvBias, float lnEps, SplittableRandom rng) {
+        this.be = backend;
+        this.name = prefix;
+        this.dim = dim;
+        this.norm1 = new LayerNorm(backend, prefix + ".norm1", dim, lnEps);
+        this.attn = new MultiHeadSelfAttention(backend, prefix + ".attn", dim, heads, qkvBias, rng);
+        this.norm2 = new LayerNorm(backend, prefix + ".norm2", dim, lnEps);
+        this.mlp = new Mlp(backend, prefix + ".mlp", dim, (int) (dim * mlpRatio), rng);
+    }
+
+    /** MAE's block: mlp ratio 4, qkv bias, layer-norm eps 1e-6. */
+    public TransformerBlock(Backend backend, String prefix, int dim, int heads, SplittableRandom rng) {
+        this(backend, prefix, dim, heads, 4.0, true, LayerNorm.MAE_EPS, rng);
+    }
+
+    @Override
+    public List<Parameter> parameters() {
+        List<Parameter> p = new ArrayList<>(norm1.parameters());
+        p.addAll(attn.parameters());
+        p.addAll(norm2.parameters());
+        p.addAll(mlp.parameters());
+        return p;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (x.rank() != 3 || x.dim(2) != dim) {
+            throw new IllegalArgumentException(name + ": input " + x + " must be [B, L, " + dim + "]");
+        }
+        this.x = x;
+        int n = x.size();
+        h = Buffers.ensure(h, x.shape());
+        y = Buffers.ensure(y, x.shape());
+        Tensor a = attn.forward(norm1.forward(x));
+        be.add(x.data, a.data, h.data, n);
+        Tensor m = mlp.forward(norm2.forward(h));
+        be.add(h.data, m.data, y.data, n);
+        return y;
+    }
+
+    @Override
+    public Tensor backward(Tensor dy) {
+        if (x == null) throw new IllegalStateException(name + ": backward before forward");
+        Buffers.requireShape(name, "output gradient", dy, x.shape());
+        int n = x.size();
+        dh = Buffers.ensure(dh, x.shape());
+        dx = Buffers.ensure(dx, x.shape());
+        Tensor dFromMlp = norm2.backward(mlp.backward(dy));
+        be.add(dy.data, dFromMlp.data, dh.data, n);
+        Tensor dFromAttn = norm1.backward(attn.backward(dh));
+        be.add(dh.data, dFromAttn.data, dx.data, n);
+        return dx;
+    }
+}
