@@ -30,6 +30,35 @@ public interface ReconstructionModel extends Module {
      */
     Reconstruction reconstruct(Tensor batch, long seed);
 
+    /**
+     * What a progress display counts per superpatch, e.g. "tokens" for MAESIL (g^3 per
+     * superpatch); by default "voxels" (S^3).
+     */
+    default String workUnit() { return "voxels"; }
+
+    /** Units of {@link #workUnit()} per superpatch. */
+    default long workPerSample() { long s = superpatchSize(); return s * s * s; }
+
+    /** The model's shape and options as name/value pairs, for logs, checkpoints and reports. */
+    default Map<String, Object> describe() { return Map.of("kind", kind()); }
+
+    /**
+     * State that is not a parameter but must survive a checkpoint for an exact resume (e.g. a
+     * VQ-VAE's EMA codebook statistics), keyed by unique names; live tensors. Empty by default.
+     */
+    default Map<String, Tensor> extraState() { return Map.of(); }
+
+    /** Restores {@link #extraState()} from checkpoint tensors; an error names the missing key. */
+    default void loadExtraState(Map<String, Tensor> tensors) {
+        for (var e : extraState().entrySet()) {
+            Tensor t = tensors.get(e.getKey());
+            if (t == null || t.size() != e.getValue().size()) {
+                throw new IllegalArgumentException("checkpoint state '" + e.getKey() + "' is missing or has the wrong size");
+            }
+            System.arraycopy(t.data, 0, e.getValue().data, 0, t.size());
+        }
+    }
+
     /** Loss and named extra values of one training step. */
     record StepResult(double loss, Map<String, Double> extras) {}
 
