@@ -1,0 +1,79 @@
+package org.maesil.tensor.fast;
+
+/**
+ * Copies blocks of the operands of C = op(A) op(B) into the panel layouts that
+ * {@link MicroKernel6x16} streams through:
+ *
+ * <pre>
+ *   A block [mc x kc]  ->  ceil(mc/6) panels, each kc columns of 6 consecutive rows:
+ *                           panel q, step p, row r  at  q*6*kc + p*6 + r
+ *   B block [kc x nc]  ->  ceil(nc/16) panels, each kc rows of 16 consecutive columns:
+ *                           panel q, step p, col j  at  q*16*kc + p*16 + j
+ * </pre>
+ *
+ * Rows or columns past the matrix edge are filled with zeros, so the micro-kernel always
+ * runs full tiles. op(A)[i, p] = transA ? a[aOff + p*lda + i] : a[aOff + i*lda + p];
+ * op(B)[p, j] = transB ? b[bOff + j*ldb + p] : b[bOff + p*ldb + j].
+ */
+final class Packing {
+    private Packing() {}
+
+    static final int MR = MicroKernel6x16.MR;
+    static final int NR = MicroKernel6x16.NR;
+
+    /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into dst (from dstOff), 6-row panels. */
+    static void packA(float[] a, int aOff, int lda, boolean transA, int i0, int mc, int p0, int kc,
+                      float[] dst, int dstOff) {
+        for (int q = 0; q < mc; q += MR) {
+            int rows = Math.min(MR, mc - q);
+            int d = dstOff + (q / MR) * MR * kc;
+            if (transA) {
+                // op(A)[i, p] = a[p*lda + i]: the 6 rows of one step are contiguous.
+                for (int p = 0; p < kc; p++, d += MR) {
+                    int s = aOff + (p0 + p) * lda + i0 + q;
+                    for (int r = 0; r < rows; r++) dst[d + r] = a[s + r];
+                    for (int r = rows; r < MR; r++) dst[d + r] = 0f;
+                }
+            } else {
+                for (int r = 0; r < MR; r++) {
+                    if (r < rows) {
+                        int s = aOff + (i0 + q + r) * lda + p0;
+                        for (int p = 0; p < kc; p++) dst[d + p * MR + r] = a[s + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) dst[d + p * MR + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs the 16-column panels number [q0, q1) of op(B)[p0 .. p0+kc, 0 .. n) into dst. */
+    static void packB(float[] b, int bOff, int ldb, boolean transB, int n, int p0, int kc,
+                      int q0, int q1, float[] dst) {
+        for (int q = q0; q < q1; q++) {
+            int j0 = q * NR;
+            int cols = Math.min(NR, n - j0);
+            int d = q * NR * kc;
+            if (transB) {
+                for (int j = 0; j < NR; j++) {
+                    if (j < cols) {
+                        int s = bOff + (j0 + j) * ldb + p0;
+                        for (int p = 0; p < kc; p++) dst[d + p * NR + j] = b[s + p];
+                    } else {
+                        for (int p = 0; p < kc; p++) dst[d + p * NR + j] = 0f;
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++, d += NR) {
+                    int s = bOff + (p0 + p) * ldb + j0;
+                    if (cols == NR) {
+                        System.arraycopy(b, s, dst, d, NR);
+                    } else {
+                        for (int j = 0; j < cols; j++) dst[d + j] = b[s + j];
+                        for (int j = cols; j < NR; j++) dst[d + j] = 0f;
+                    }
+                }
+            }
+        }
+    }
+}
