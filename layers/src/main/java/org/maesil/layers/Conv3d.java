@@ -47,8 +47,8 @@ public final class Conv3d implements Layer {
         this.kernel = kernel;
         this.stride = stride;
         this.pad = pad;
-        this.weight = new Parameter(prefix + ".weight", new Tensor(cout, cin, kernel, kernel, kernel), true);
-        this.bias = bias ? new Parameter(prefix + ".bias", new Tensor(cout), false) : null;
+        this.weight = new Parameter(Module.join(prefix, "weight"), new Tensor(cout, cin, kernel, kernel, kernel), true);
+        this.bias = bias ? new Parameter(Module.join(prefix, "bias"), new Tensor(cout), false) : null;
         if (rng != null) Init.xavierUniform(weight.value, rng);
     }
 

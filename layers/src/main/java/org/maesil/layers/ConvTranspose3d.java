@@ -53,8 +53,8 @@ public final class ConvTranspose3d implements Layer {
         this.stride = stride;
         this.pad = pad;
         this.outputPadding = outputPadding;
-        this.weight = new Parameter(prefix + ".weight", new Tensor(cin, cout, kernel, kernel, kernel), true);
-        this.bias = bias ? new Parameter(prefix + ".bias", new Tensor(cout), false) : null;
+        this.weight = new Parameter(Module.join(prefix, "weight"), new Tensor(cin, cout, kernel, kernel, kernel), true);
+        this.bias = bias ? new Parameter(Module.join(prefix, "bias"), new Tensor(cout), false) : null;
         if (rng != null) Init.xavierUniform(weight.value, rng);
     }
 

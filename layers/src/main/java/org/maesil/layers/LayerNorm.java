@@ -8,8 +8,8 @@ import org.maesil.tensor.Tensor;
  * Layer normalisation over the last dimension, as PyTorch's {@code nn.LayerNorm(dim, eps)}:
  * y = (x - mean) / sqrt(var + eps) * weight + bias, biased variance.
  *
- * <p>Input [..., dim], output of the same shape. Parameters {@code prefix + ".weight"} (ones)
- * and {@code prefix + ".bias"} (zeros), both without weight decay. MAE and timm's ViT use
+ * <p>Input [..., dim], output of the same shape. Parameters {@code prefix.weight} (ones)
+ * and {@code prefix.bias} (zeros), both without weight decay. MAE and timm's ViT use
  * eps = 1e-6 ({@link #MAE_EPS}); PyTorch's default is 1e-5.
  */
 public final class LayerNorm implements Layer {
@@ -31,8 +31,8 @@ public final class LayerNorm implements Layer {
         this.name = prefix;
         this.dim = dim;
         this.eps = eps;
-        this.weight = new Parameter(prefix + ".weight", new Tensor(dim), false);
-        this.bias = new Parameter(prefix + ".bias", new Tensor(dim), false);
+        this.weight = new Parameter(Module.join(prefix, "weight"), new Tensor(dim), false);
+        this.bias = new Parameter(Module.join(prefix, "bias"), new Tensor(dim), false);
         weight.value.fill(1f);
     }
 

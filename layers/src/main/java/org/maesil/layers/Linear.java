@@ -11,7 +11,7 @@ import org.maesil.tensor.Tensor;
  *
  * <p>Input x: [..., in] (any number of leading dimensions, treated as rows); output
  * [..., out]. Weight stored [out, in] like PyTorch, bias [out] (optional). Parameter names:
- * {@code prefix + ".weight"}, {@code prefix + ".bias"}; the bias has no weight decay.
+ * {@code prefix.weight}, {@code prefix.bias} (just "weight", "bias" for an empty prefix); the bias has no weight decay.
  * Initialisation as MAE: weight xavier-uniform (fanIn = in, fanOut = out), bias zero.
  * See {@link Layer} for the forward/backward and buffer contract.
  */
@@ -39,8 +39,8 @@ public final class Linear implements Layer {
         this.name = prefix;
         this.in = in;
         this.out = out;
-        this.weight = new Parameter(prefix + ".weight", new Tensor(out, in), true);
-        this.bias = bias ? new Parameter(prefix + ".bias", new Tensor(out), false) : null;
+        this.weight = new Parameter(Module.join(prefix, "weight"), new Tensor(out, in), true);
+        this.bias = bias ? new Parameter(Module.join(prefix, "bias"), new Tensor(out), false) : null;
         if (rng != null) Init.xavierUniform(weight.value, in, out, rng);
     }
 

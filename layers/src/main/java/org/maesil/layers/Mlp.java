@@ -17,9 +17,9 @@ public final class Mlp implements Layer {
 
     /** @param rng initialises fc1 then fc2 (xavier-uniform weights, zero biases); null leaves zeros */
     public Mlp(Backend backend, String prefix, int dim, int hidden, SplittableRandom rng) {
-        this.fc1 = new Linear(backend, prefix + ".fc1", dim, hidden, true, rng);
+        this.fc1 = new Linear(backend, Module.join(prefix, "fc1"), dim, hidden, true, rng);
         this.act = new Gelu(backend);
-        this.fc2 = new Linear(backend, prefix + ".fc2", hidden, dim, true, rng);
+        this.fc2 = new Linear(backend, Module.join(prefix, "fc2"), hidden, dim, true, rng);
     }
 
     @Override

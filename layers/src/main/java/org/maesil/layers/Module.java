@@ -10,4 +10,9 @@ import java.util.List;
 public interface Module {
     /** Every parameter, in a fixed order, with unique dotted names (PyTorch-style state_dict keys). */
     List<Parameter> parameters();
+
+    /** Dotted name of a child: "blocks.0" + "attn" = "blocks.0.attn"; an empty prefix gives the child alone. */
+    static String join(String prefix, String child) {
+        return prefix == null || prefix.isEmpty() ? child : prefix + "." + child;
+    }
 }

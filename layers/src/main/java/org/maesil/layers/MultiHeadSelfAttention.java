@@ -41,8 +41,8 @@ public final class MultiHeadSelfAttention implements Layer {
         this.heads = heads;
         this.headDim = dim / heads;
         this.scale = (float) (1.0 / Math.sqrt(headDim));
-        this.qkv = new Linear(backend, prefix + ".qkv", dim, 3 * dim, qkvBias, rng);
-        this.proj = new Linear(backend, prefix + ".proj", dim, dim, true, rng);
+        this.qkv = new Linear(backend, Module.join(prefix, "qkv"), dim, 3 * dim, qkvBias, rng);
+        this.proj = new Linear(backend, Module.join(prefix, "proj"), dim, dim, true, rng);
     }
 
     @Override

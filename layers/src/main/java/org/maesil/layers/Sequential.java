@@ -6,9 +6,9 @@ import org.maesil.tensor.Tensor;
 
 /**
  * Layers applied one after another; backward runs them in reverse. Parameters are the
- * concatenation of the layers' parameters, in order. Backward returns null when the first
- * layer's input gradient is switched off (their names are whatever each layer was
+ * concatenation of the layers' parameters, in order (their names are whatever each layer was
  * given, so give them the PyTorch keys of the model you mirror, e.g. "encoder.0.weight").
+ * Backward returns null when the first layer's input gradient is switched off.
  */
 public final class Sequential implements Layer {
     private final List<Layer> layers;

@@ -37,10 +37,10 @@ public final class TransformerBlock implements Layer {
         this.be = backend;
         this.name = prefix;
         this.dim = dim;
-        this.norm1 = new LayerNorm(backend, prefix + ".norm1", dim, lnEps);
-        this.attn = new MultiHeadSelfAttention(backend, prefix + ".attn", dim, heads, qkvBias, rng);
-        this.norm2 = new LayerNorm(backend, prefix + ".norm2", dim, lnEps);
-        this.mlp = new Mlp(backend, prefix + ".mlp", dim, (int) (dim * mlpRatio), rng);
+        this.norm1 = new LayerNorm(backend, Module.join(prefix, "norm1"), dim, lnEps);
+        this.attn = new MultiHeadSelfAttention(backend, Module.join(prefix, "attn"), dim, heads, qkvBias, rng);
+        this.norm2 = new LayerNorm(backend, Module.join(prefix, "norm2"), dim, lnEps);
+        this.mlp = new Mlp(backend, Module.join(prefix, "mlp"), dim, (int) (dim * mlpRatio), rng);
     }
 
     /** MAE's block: mlp ratio 4, qkv bias, layer-norm eps 1e-6. */
