@@ -86,6 +86,34 @@ public final class DualMask {
     }
 
     /**
+     * A mask given by its two steps explicitly (e.g. read from a fixture): token t is masked
+     * plane-wise when byPlane[t], by the axis block when byAxis[t]. The axis block must be
+     * whole contiguous planes; its start and length are read from byAxis.
+     */
+    public static Sample fromMasks(int grid, boolean[] byPlane, boolean[] byAxis) {
+        int n = grid * grid * grid;
+        int plane = grid * grid;
+        if (byPlane.length != n || byAxis.length != n) throw new IllegalArgumentException("masks must have " + n + " tokens");
+        int start = -1, length = 0;
+        for (int z = 0; z < grid; z++) {
+            if (byAxis[z * plane]) {
+                if (start < 0) start = z;
+                length++;
+            }
+        }
+        int nv = 0;
+        for (int t = 0; t < n; t++) if (!byPlane[t] && !byAxis[t]) nv++;
+        int[] visible = new int[nv];
+        int[] masked = new int[n - nv];
+        int a = 0, m = 0;
+        for (int t = 0; t < n; t++) {
+            if (byPlane[t] || byAxis[t]) masked[m++] = t;
+            else visible[a++] = t;
+        }
+        return new Sample(grid, byPlane.clone(), byAxis.clone(), visible, masked, Math.max(start, 0), length);
+    }
+
+    /**
      * One drawn mask. {@code visible} and {@code masked} list token indices in ascending order;
      * {@code byPlane} and {@code byAxis} say which step masked each token (both may).
      */
