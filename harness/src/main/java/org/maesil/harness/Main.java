@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
         description = "MAESIL, a 3D masked autoencoder for CT, on a plain-Java engine.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                org.maesil.metrics.MetricsCommand.class,
         })
 public final class Main implements Runnable {
 
