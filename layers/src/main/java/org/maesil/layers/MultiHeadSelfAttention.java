@@ -15,6 +15,13 @@ import org.maesil.tensor.Tensor;
  * <p>Input and output [B, L, dim]. Parameters {@code prefix.qkv.weight} [3 dim, dim],
  * {@code prefix.qkv.bias} [3 dim] (if qkvBias; MAE uses qkv_bias=True), {@code prefix.proj.weight},
  * {@code prefix.proj.bias}. The qkv output channels are ordered (q|k|v, head, j) as in timm.
+ *
+ * <p>Note for optimiser parity tests: the key part of {@code qkv.bias} (elements [dim, 2 dim))
+ * has an exactly zero gradient in exact arithmetic (adding one vector to every key shifts each
+ * score row by a constant, which softmax ignores). In float32 its gradient is rounding noise
+ * (~1e-7 of the other gradients), and Adam normalises noise to steps of about lr, while a float64
+ * PyTorch reference sees ~1e-16 and stays put. Compare that slice with an absolute bound of a few
+ * lr per step, or exclude it, rather than with a relative one.
  */
 public final class MultiHeadSelfAttention implements Layer {
     public final int dim;
