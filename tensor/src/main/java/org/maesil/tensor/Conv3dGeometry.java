@@ -41,6 +41,14 @@ public record Conv3dGeometry(int n, int cin, int cout,
     public int weightSize() { return cout * cin * kD * kH * kW; }
     public int outputSize() { return n * cout * outD() * outH() * outW(); }
 
+    /**
+     * The geometry as the int array the kernels take (org.maesil.tensor.kernels.Conv3d):
+     * n, cin, cout, inD, inH, inW, kD, kH, kW, sD, sH, sW, pD, pH, pW, outD, outH, outW.
+     */
+    public int[] packed() {
+        return new int[] {n, cin, cout, inD, inH, inW, kD, kH, kW, sD, sH, sW, pD, pH, pW, outD(), outH(), outW()};
+    }
+
     /** Multiply-adds of the forward pass (x2 for FLOPs). */
     public long macs() { return (long) outputSize() * cin * kD * kH * kW; }
 }

@@ -1,0 +1,191 @@
+package org.maesil.tensor.fast;
+
+import java.util.Arrays;
+import org.maesil.tensor.Conv3dGeometry;
+import org.maesil.tensor.Parallel;
+
+/**
+ * 3D convolution (NCDHW) as matrix products over an unfolded input ("im2col"), with the
+ * products done by {@link FastMatmul}. Same contract as the reference kernels
+ * (org.maesil.tensor.kernels.Conv3d); tested against them.
+ *
+ * <p>For one sample n, with K = cin*kD*kH*kW (one row per input channel and kernel tap) and
+ * P = outD*outH*outW (one column per output voxel):
+ * <pre>
+ *   col[K, P]:  col[(ci, kd, kh, kw), (od, oh, ow)] = x[n, ci, od*sD-pD+kd, oh*sH-pH+kh, ow*sW-pW+kw] (0 outside)
+ *   forward:    y[n][cout, P]  = W[cout, K] . col[K, P]            (+ bias)
+ *   dW:         dW[cout, K]   += dy[n][cout, P] . col[K, P]^T      (summed over n)
+ *   dx:         dcol[K, P]     = W^T[K, cout] . dy[n][cout, P],  then col2im: dx += scatter of dcol
+ * </pre>
+ * When kernel == stride and there is no padding (the patch embedding) the columns do not
+ * overlap and col is only a reshape of x: the convolution is one plain matrix product.
+ *
+ * <p>Blocking: col would be K*P floats per sample (e.g. 864 x 32768 for a 32-channel 3^3
+ * layer at 64^3), so P is cut into chunks of whole output planes (od) of at most
+ * {@link #COL_BUDGET} floats; each chunk is unfolded, multiplied, and (for dx) folded back.
+ * The col buffer is kept between calls.
+ *
+ * <p>Determinism: im2col runs in parallel over the rows of col (disjoint writes); col2im in
+ * parallel over input channels (the rows of channel ci only touch dx[n, ci]), adding its taps
+ * in a fixed order; dW sums over samples and chunks in a fixed order; the bias gradient sums
+ * each channel in a fixed order. So 1 and N threads give identical bits.
+ */
+public final class Im2colConv3d {
+    /** Largest col chunk, in floats (16 MiB). */
+    static final int COL_BUDGET = 1 << 22;
+
+    private final Parallel parallel;
+    private final FastMatmul mm;
+    private final int colBudget;
+    private float[] col = new float[0];
+
+    public Im2colConv3d(Parallel parallel, FastMatmul mm) {
+        this(parallel, mm, COL_BUDGET);
+    }
+
+    /** With another chunk budget (tests use a small one to exercise the chunking). */
+    Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget) {
+        this.parallel = parallel;
+        this.mm = mm;
+        this.colBudget = colBudget;
+    }
+
+    /** Output planes (od) per chunk so that K * planes * outH * outW <= the budget (at least 1). */
+    int planesPerChunk(Conv3dGeometry g) {
+        long k = (long) g.cin() * g.kD() * g.kH() * g.kW();
+        long plane = (long) g.outH() * g.outW();
+        return (int) Math.max(1, Math.min(g.outD(), colBudget / (k * plane)));
+    }
+
+    private float[] colBuffer(Conv3dGeometry g) {
+        long need = (long) g.cin() * g.kD() * g.kH() * g.kW() * planesPerChunk(g) * g.outH() * g.outW();
+        if (col.length < need) col = new float[(int) need];
+        return col;
+    }
+
+    /** y = conv3d(x, w) + bias (bias may be null). */
+    public synchronized void forward(float[] x, float[] w, float[] bias, float[] y, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW();
+        int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
+        float[] c = colBuffer(g);
+        for (int n = 0; n < g.n(); n++) {
+            for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
+                int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
+                im2col(x, n, od0, planes, g, c);
+                mm.gemm(w, 0, kk, false, c, 0, pc, false, y, n * g.cout() * p + od0 * plane, p, g.cout(), pc, kk, false);
+            }
+        }
+        if (bias != null) {
+            parallel.forRange(g.n() * g.cout(), (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    float b = bias[r % g.cout()];
+                    for (int i = r * p, end = i + p; i < end; i++) y[i] += b;
+                }
+            });
+        }
+    }
+
+    /** dw (overwritten) and dbias (overwritten, if not null) from x and dy. */
+    public synchronized void backwardWeight(float[] x, float[] dy, float[] dw, float[] dbias, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW();
+        int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
+        float[] c = colBuffer(g);
+        boolean first = true;
+        for (int n = 0; n < g.n(); n++) {
+            for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
+                int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
+                im2col(x, n, od0, planes, g, c);
+                // dW[cout, K] (+)= dy[n][cout, chunk] . col[K, chunk]^T
+                mm.gemm(dy, n * g.cout() * p + od0 * plane, p, false, c, 0, pc, true, dw, 0, kk,
+                        g.cout(), kk, pc, !first);
+                first = false;
+            }
+        }
+        if (dbias != null) {
+            parallel.forRange(g.cout(), 1, (s, e) -> {
+                for (int co = s; co < e; co++) {
+                    float sum = 0f;
+                    for (int n = 0; n < g.n(); n++) {
+                        for (int i = (n * g.cout() + co) * p, end = i + p; i < end; i++) sum += dy[i];
+                    }
+                    dbias[co] = sum;
+                }
+            });
+        }
+    }
+
+    /** dx (overwritten) from dy and w. */
+    public synchronized void backwardInput(float[] dy, float[] w, float[] dx, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW();
+        int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
+        float[] c = colBuffer(g);
+        Arrays.fill(dx, 0, g.inputSize(), 0f);
+        for (int n = 0; n < g.n(); n++) {
+            for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
+                int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
+                // dcol[K, chunk] = W^T[K, cout] . dy[n][cout, chunk]
+                mm.gemm(w, 0, kk, true, dy, n * g.cout() * p + od0 * plane, p, false, c, 0, pc, kk, pc, g.cout(), false);
+                col2im(c, n, od0, planes, g, dx);
+            }
+        }
+    }
+
+    /** col[(ci,kd,kh,kw), (od-od0, oh, ow)] = x[n, ci, od*sD-pD+kd, oh*sH-pH+kh, ow*sW-pW+kw], 0 outside. */
+    void im2col(float[] x, int n, int od0, int planes, Conv3dGeometry g, float[] c) {
+        int kvol = g.kD() * g.kH() * g.kW();
+        int rows = g.cin() * kvol;
+        int oh = g.outH(), ow = g.outW(), pc = planes * oh * ow;
+        int inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;
+        parallel.forRange(rows, (s, e) -> {
+            for (int r = s; r < e; r++) {
+                int ci = r / kvol, t = r % kvol;
+                int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
+                int xc = (n * g.cin() + ci) * inDHW;
+                int o = r * pc;
+                for (int od = od0; od < od0 + planes; od++) {
+                    int id = od * g.sD() - g.pD() + kd;
+                    for (int h = 0; h < oh; h++, o += ow) {
+                        int ih = h * g.sH() - g.pH() + kh;
+                        if (id < 0 || id >= g.inD() || ih < 0 || ih >= g.inH()) {
+                            Arrays.fill(c, o, o + ow, 0f);
+                            continue;
+                        }
+                        int xr = xc + id * inHW + ih * g.inW();
+                        for (int wq = 0; wq < ow; wq++) {
+                            int iw = wq * g.sW() - g.pW() + kw;
+                            c[o + wq] = iw >= 0 && iw < g.inW() ? x[xr + iw] : 0f;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** dx[n, ci, ...] += the entries of dcol that im2col read from there, taps in order (kd, kh, kw). */
+    void col2im(float[] c, int n, int od0, int planes, Conv3dGeometry g, float[] dx) {
+        int kvol = g.kD() * g.kH() * g.kW();
+        int oh = g.outH(), ow = g.outW(), pc = planes * oh * ow;
+        int inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;
+        parallel.forRange(g.cin(), 1, (s, e) -> {
+            for (int ci = s; ci < e; ci++) {
+                int xc = (n * g.cin() + ci) * inDHW;
+                for (int t = 0; t < kvol; t++) {
+                    int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
+                    int o = (ci * kvol + t) * pc;
+                    for (int od = od0; od < od0 + planes; od++) {
+                        int id = od * g.sD() - g.pD() + kd;
+                        for (int h = 0; h < oh; h++, o += ow) {
+                            int ih = h * g.sH() - g.pH() + kh;
+                            if (id < 0 || id >= g.inD() || ih < 0 || ih >= g.inH()) continue;
+                            int xr = xc + id * inHW + ih * g.inW();
+                            for (int wq = 0; wq < ow; wq++) {
+                                int iw = wq * g.sW() - g.pW() + kw;
+                                if (iw >= 0 && iw < g.inW()) dx[xr + iw] += c[o + wq];
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
