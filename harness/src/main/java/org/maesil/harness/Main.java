@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 org.maesil.metrics.MetricsCommand.class,
+                BenchCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -1,0 +1,96 @@
+package org.maesil.harness.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Times one piece of work: warm-up runs, then timed runs; reports the median and the minimum,
+ * and the peak Java heap while the timed runs ran.
+ *
+ * <p>Peak heap: before the row the heap is collected and every heap pool's peak is reset;
+ * afterwards the peaks of the pools are summed. Pools peak at different moments, so the sum is
+ * an upper bound of the true peak (it counts garbage not yet collected, too).
+ *
+ * <p>Background load ("bg%", as torch_anchor.py): CPU time used by other processes during the
+ * timed runs (from /proc/stat, minus this process's own CPU time, plus steal), as a percentage
+ * of all cores. A large value means neighbours contaminated the figure; the minimum is then
+ * the better estimate.
+ */
+public final class Measurement {
+    private Measurement() {}
+
+    /** The result of timing one row. */
+    public record Timing(double medianMs, double minMs, int reps, long peakHeapBytes, double backgroundPercent) {}
+
+    /** The work of one benchmark repetition. */
+    @FunctionalInterface
+    public interface Work {
+        void run() throws Exception;
+    }
+
+    public static Timing time(Work work, int warmup, int reps) throws Exception {
+        System.gc();
+        resetPeaks();
+        for (int i = 0; i < warmup; i++) work.run();
+        double[] ms = new double[reps];
+        long[] stat0 = procStat();
+        long own0 = processCpuNanos();
+        long wall0 = System.nanoTime();
+        for (int i = 0; i < reps; i++) {
+            long t0 = System.nanoTime();
+            work.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        long wallNs = System.nanoTime() - wall0;
+        long[] stat1 = procStat();
+        long ownNs = processCpuNanos() - own0;
+        double bg = -1;
+        if (stat0 != null && stat1 != null && ownNs >= 0) {
+            double jiffy = 1e9 / 100; // USER_HZ is 100 on Linux
+            double foreign = Math.max(0, (stat1[0] - stat0[0]) * jiffy - ownNs) + (stat1[1] - stat0[1]) * jiffy;
+            bg = 100.0 * foreign / ((double) wallNs * Runtime.getRuntime().availableProcessors());
+        }
+        long peak = peakHeap();
+        Arrays.sort(ms);
+        double median = reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
+        return new Timing(median, ms[0], reps, peak, bg);
+    }
+
+    static void resetPeaks() {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP && p.isValid()) p.resetPeakUsage();
+        }
+    }
+
+    static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP && p.isValid()) sum += p.getPeakUsage().getUsed();
+        }
+        return sum;
+    }
+
+    /** {busy, steal} jiffies of all cores from /proc/stat, or null where there is none. */
+    static long[] procStat() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3])
+                    + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+            long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+            return new long[] {busy, steal};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static long processCpuNanos() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime();
+        return -1;
+    }
+}
