@@ -1,11 +1,16 @@
 package org.maesil.tensor;
 
 import org.maesil.tensor.kernels.AdamW;
+import org.maesil.tensor.kernels.Attention;
 import org.maesil.tensor.kernels.Conv3d;
 import org.maesil.tensor.kernels.ConvTranspose3d;
 import org.maesil.tensor.kernels.Elementwise;
+import org.maesil.tensor.kernels.Gelu;
+import org.maesil.tensor.kernels.LayerNorm;
 import org.maesil.tensor.kernels.Matmul;
+import org.maesil.tensor.kernels.MseLoss;
 import org.maesil.tensor.kernels.Reduction;
+import org.maesil.tensor.kernels.Softmax;
 
 /**
  * The CPU schedule: each kernel's index space split across a team of threads
@@ -152,39 +157,207 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void attentionForward(float[] q, float[] k, float[] v, float[] out, float[] lse,
-                                 int bh, int lq, int lk, int d, float scale) { throw notYet("attentionForward"); }
+                                 int bh, int lq, int lk, int d, float scale) {
+        requireAttentionShapes("attentionForward", q, k, v, bh, lq, lk, d);
+        requireAtLeast(out, (long) bh * lq * d, "attentionForward: out");
+        requireAtLeast(lse, (long) bh * lq, "attentionForward: lse");
+        parallel.forRange(bh * lq, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                Attention.attentionForwardRow(q, k, v, out, lse, lq, lk, d, scale, row);
+            }
+        });
+    }
 
     @Override
     public void attentionBackward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
                                   float[] dq, float[] dk, float[] dv, float[] delta,
-                                  int bh, int lq, int lk, int d, float scale) { throw notYet("attentionBackward"); }
+                                  int bh, int lq, int lk, int d, float scale) {
+        requireAttentionShapes("attentionBackward", q, k, v, bh, lq, lk, d);
+        long qSize = (long) bh * lq * d;
+        long kvSize = (long) bh * lk * d;
+        requireAtLeast(out, qSize, "attentionBackward: out");
+        requireAtLeast(dout, qSize, "attentionBackward: dout");
+        requireAtLeast(dq, qSize, "attentionBackward: dq");
+        requireAtLeast(dk, kvSize, "attentionBackward: dk");
+        requireAtLeast(dv, kvSize, "attentionBackward: dv");
+        requireAtLeast(lse, (long) bh * lq, "attentionBackward: lse");
+        requireAtLeast(delta, (long) bh * lq, "attentionBackward: delta");
+        parallel.forRange(bh * lq, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                Attention.attentionDeltaRow(dout, out, delta, d, row);
+            }
+        });
+        parallel.forRange(bh * lq, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                Attention.attentionGradQueryRow(q, k, v, dout, lse, delta, dq, lq, lk, d, scale, row);
+            }
+        });
+        parallel.forRange(bh * lk, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                Attention.attentionGradKeyValueRow(q, k, v, dout, lse, delta, dk, dv, lq, lk, d, scale, row);
+            }
+        });
+    }
+
+    private static void requireAttentionShapes(String op, float[] q, float[] k, float[] v,
+                                               int bh, int lq, int lk, int d) {
+        if (bh < 0 || lq < 0 || d < 1 || lk < 1) {
+            throw new IllegalArgumentException(op + ": need bh, lq >= 0 and lk, d >= 1, got bh=" + bh
+                    + " lq=" + lq + " lk=" + lk + " d=" + d);
+        }
+        requireAtLeast(q, (long) bh * lq * d, op + ": q");
+        requireAtLeast(k, (long) bh * lk * d, op + ": k");
+        requireAtLeast(v, (long) bh * lk * d, op + ": v");
+    }
+
+    /** Throws a clear error if array a is null or shorter than n elements. */
+    private static void requireAtLeast(float[] a, long n, String what) {
+        if (a == null) throw new IllegalArgumentException(what + " is null");
+        if (a.length < n) {
+            throw new IllegalArgumentException(what + " has " + a.length + " elements, needs " + n);
+        }
+    }
 
     @Override
     public void layerNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
-                                 int rows, int cols, float eps) { throw notYet("layerNormForward"); }
+                                 int rows, int cols, float eps) {
+        long size = (long) rows * cols;
+        requireAtLeast(x, size, "layerNormForward: x");
+        requireAtLeast(y, size, "layerNormForward: y");
+        requireAtLeast(gamma, cols, "layerNormForward: gamma");
+        requireAtLeast(beta, cols, "layerNormForward: beta");
+        requireAtLeast(mean, rows, "layerNormForward: mean");
+        requireAtLeast(rstd, rows, "layerNormForward: rstd");
+        parallel.forRange(rows, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                LayerNorm.layerNormForwardRow(x, gamma, beta, y, mean, rstd, cols, eps, row);
+            }
+        });
+    }
 
     @Override
     public void layerNormBackward(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy,
-                                  float[] dx, float[] dgamma, float[] dbeta, int rows, int cols) { throw notYet("layerNormBackward"); }
+                                  float[] dx, float[] dgamma, float[] dbeta, int rows, int cols) {
+        long size = (long) rows * cols;
+        requireAtLeast(x, size, "layerNormBackward: x");
+        requireAtLeast(dy, size, "layerNormBackward: dy");
+        requireAtLeast(dx, size, "layerNormBackward: dx");
+        requireAtLeast(gamma, cols, "layerNormBackward: gamma");
+        requireAtLeast(dgamma, cols, "layerNormBackward: dgamma");
+        requireAtLeast(dbeta, cols, "layerNormBackward: dbeta");
+        requireAtLeast(mean, rows, "layerNormBackward: mean");
+        requireAtLeast(rstd, rows, "layerNormBackward: rstd");
+        parallel.forRange(rows, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                LayerNorm.layerNormGradInputRow(x, gamma, mean, rstd, dy, dx, cols, row);
+            }
+        });
+        parallel.forRange(cols, (s, e) -> {
+            for (int col = s; col < e; col++) {
+                LayerNorm.layerNormGradParamsColumn(x, mean, rstd, dy, dgamma, dbeta, rows, cols, col);
+            }
+        });
+    }
 
     @Override
-    public void geluForward(float[] x, float[] y, int n) { throw notYet("geluForward"); }
+    public void geluForward(float[] x, float[] y, int n) {
+        requireAtLeast(x, n, "geluForward: x");
+        requireAtLeast(y, n, "geluForward: y");
+        parallel.forRange(n, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                Gelu.geluForwardElement(x, y, i);
+            }
+        });
+    }
 
     @Override
-    public void geluBackward(float[] x, float[] dy, float[] dx, int n) { throw notYet("geluBackward"); }
+    public void geluBackward(float[] x, float[] dy, float[] dx, int n) {
+        requireAtLeast(x, n, "geluBackward: x");
+        requireAtLeast(dy, n, "geluBackward: dy");
+        requireAtLeast(dx, n, "geluBackward: dx");
+        parallel.forRange(n, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                Gelu.geluBackwardElement(x, dy, dx, i);
+            }
+        });
+    }
 
     @Override
-    public void softmaxForward(float[] x, float[] y, int rows, int cols) { throw notYet("softmaxForward"); }
+    public void softmaxForward(float[] x, float[] y, int rows, int cols) {
+        requireAtLeast(x, (long) rows * cols, "softmaxForward: x");
+        requireAtLeast(y, (long) rows * cols, "softmaxForward: y");
+        parallel.forRange(rows, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                Softmax.softmaxForwardRow(x, y, cols, row);
+            }
+        });
+    }
 
     @Override
-    public void softmaxBackward(float[] y, float[] dy, float[] dx, int rows, int cols) { throw notYet("softmaxBackward"); }
+    public void softmaxBackward(float[] y, float[] dy, float[] dx, int rows, int cols) {
+        requireAtLeast(y, (long) rows * cols, "softmaxBackward: y");
+        requireAtLeast(dy, (long) rows * cols, "softmaxBackward: dy");
+        requireAtLeast(dx, (long) rows * cols, "softmaxBackward: dx");
+        parallel.forRange(rows, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                Softmax.softmaxBackwardRow(y, dy, dx, cols, row);
+            }
+        });
+    }
+
+    /** Per-row sums of squared errors for {@link #mseLoss}; grown when needed, reused between calls. */
+    private double[] mseRowSums = new double[0];
 
     @Override
-    public double mseLoss(float[] pred, float[] target, float[] rowWeight, int rows, int cols) { throw notYet("mseLoss"); }
+    public double mseLoss(float[] pred, float[] target, float[] rowWeight, int rows, int cols) {
+        requireAtLeast(pred, (long) rows * cols, "mseLoss: pred");
+        requireAtLeast(target, (long) rows * cols, "mseLoss: target");
+        if (rowWeight != null) requireAtLeast(rowWeight, rows, "mseLoss: rowWeight");
+        if (rows < 1 || cols < 1) {
+            throw new IllegalArgumentException("mseLoss: need rows, cols >= 1, got rows=" + rows + " cols=" + cols);
+        }
+        if (mseRowSums.length < rows) mseRowSums = new double[rows];
+        double[] rowSums = mseRowSums;
+        parallel.forRange(rows, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                MseLoss.squaredErrorRowSum(pred, target, rowSums, cols, row);
+            }
+        });
+        // add the rows on this thread, in row order, so the thread count cannot change the result
+        double weighted = 0.0;
+        for (int r = 0; r < rows; r++) {
+            weighted += (rowWeight == null ? 1.0 : rowWeight[r]) * rowSums[r];
+        }
+        return weighted / ((double) cols * mseWeightSum(rowWeight, rows, "mseLoss"));
+    }
+
+    /** sum_r w_r in row order (rows when w is null); an error if it is not positive. */
+    private static double mseWeightSum(float[] rowWeight, int rows, String op) {
+        if (rowWeight == null) return rows;
+        double sum = 0.0;
+        for (int r = 0; r < rows; r++) sum += rowWeight[r];
+        if (!(sum > 0.0)) {
+            throw new IllegalArgumentException(op + ": the row weights sum to " + sum + "; need a positive sum");
+        }
+        return sum;
+    }
 
     @Override
     public void mseLossBackward(float[] pred, float[] target, float[] rowWeight, float[] dpred,
-                                int rows, int cols, float scale) { throw notYet("mseLossBackward"); }
+                                int rows, int cols, float scale) {
+        requireAtLeast(pred, (long) rows * cols, "mseLossBackward: pred");
+        requireAtLeast(target, (long) rows * cols, "mseLossBackward: target");
+        requireAtLeast(dpred, (long) rows * cols, "mseLossBackward: dpred");
+        if (rowWeight != null) requireAtLeast(rowWeight, rows, "mseLossBackward: rowWeight");
+        float factor = (float) (2.0 * scale / ((double) cols * mseWeightSum(rowWeight, rows, "mseLossBackward")));
+        parallel.forRange(rows * cols, (s, e) -> {
+            if (rowWeight == null) {
+                for (int i = s; i < e; i++) MseLoss.mseGradElement(pred, target, dpred, factor, i);
+            } else {
+                for (int i = s; i < e; i++) MseLoss.weightedMseGradElement(pred, target, rowWeight, dpred, cols, factor, i);
+            }
+        });
+    }
 
     @Override
     public void addBias(float[] x, float[] bias, float[] y, int rows, int cols) {
