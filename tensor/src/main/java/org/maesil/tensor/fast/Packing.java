@@ -50,10 +50,16 @@ final class Packing {
     /** Packs the 16-column panels number [q0, q1) of op(B)[p0 .. p0+kc, 0 .. n) into dst. */
     static void packB(float[] b, int bOff, int ldb, boolean transB, int n, int p0, int kc,
                       int q0, int q1, float[] dst) {
+        packB(b, bOff, ldb, transB, n, p0, kc, q0, q1, dst, 0);
+    }
+
+    /** As above, with panel q stored from dst[dstOff + q*16*kc]. */
+    static void packB(float[] b, int bOff, int ldb, boolean transB, int n, int p0, int kc,
+                      int q0, int q1, float[] dst, int dstOff) {
         for (int q = q0; q < q1; q++) {
             int j0 = q * NR;
             int cols = Math.min(NR, n - j0);
-            int d = q * NR * kc;
+            int d = dstOff + q * NR * kc;
             if (transB) {
                 for (int j = 0; j < NR; j++) {
                     if (j < cols) {

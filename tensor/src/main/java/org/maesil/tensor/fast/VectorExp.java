@@ -1,0 +1,38 @@
+package org.maesil.tensor.fast;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * exp(x) on 8 floats at once (Cephes expf): x = n ln2 + r with n = round(x / ln2), |r| <= ln2/2,
+ * exp(r) by a degree-6 polynomial, times 2^n built in the exponent bits. Relative error about
+ * 2 ulp; inputs are clamped to [-87.3, 88.7] (so exp of anything below -87.3 gives ~1e-38, not 0).
+ * Pure arithmetic, so every thread gets the same bits.
+ */
+final class VectorExp {
+    private VectorExp() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f; // 1.5 * 2^23: adding and subtracting it rounds to an integer
+
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87.3f).min(88.7f);
+        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);  // x - n ln2, in two parts
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector y = FloatVector.broadcast(S, 1.9875691500e-4f);
+        y = y.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        y = y.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        y = y.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        y = y.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        y = y.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        y = y.fma(r.mul(r), r.add(1f));
+        IntVector e = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(e.reinterpretAsFloats());
+    }
+}
