@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The full configuration of a training run, stored as RUN/config.json when the run starts and
@@ -14,19 +16,30 @@ import java.nio.file.Path;
  * number of steps, the warm-up and the data it was started on. {@code --resume} continues
  * exactly this configuration.
  *
- * @param data     {@link SuperpatchSource#describe()} of the training data
- * @param dataSize superpatches per epoch
+ * @param data        {@link SuperpatchSource#describe()} of the training data
+ * @param dataSize    superpatches per epoch
+ * @param dataOptions how the data was prepared (e.g. the HU window), for resuming on the same data
  */
 public record RunConfig(ModelSpec model, TrainConfig train, long seed, int totalSteps, int warmupSteps,
-                        String data, int dataSize, String backend) {
+                        String data, int dataSize, Map<String, String> dataOptions, String backend) {
+
+    public RunConfig {
+        dataOptions = dataOptions == null ? Map.of() : Map.copyOf(new TreeMap<>(dataOptions));
+    }
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping()
             .serializeSpecialFloatingPointValues().create();
 
     /** The configuration of a new run on {@code data}: steps and warm-up resolved against its size. */
     public static RunConfig of(ModelSpec model, TrainConfig train, long seed, SuperpatchSource data, String backend) {
+        return of(model, train, seed, data, Map.of(), backend);
+    }
+
+    /** As {@link #of(ModelSpec, TrainConfig, long, SuperpatchSource, String)}, recording how the data was prepared. */
+    public static RunConfig of(ModelSpec model, TrainConfig train, long seed, SuperpatchSource data,
+                               Map<String, String> dataOptions, String backend) {
         return new RunConfig(model, train, seed, train.totalSteps(data.size()), train.warmup(data.size()),
-                data.describe(), data.size(), backend);
+                data.describe(), data.size(), dataOptions, backend);
     }
 
     public String toJson() { return GSON.toJson(this); }
