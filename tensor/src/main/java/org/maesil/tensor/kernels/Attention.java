@@ -36,7 +36,7 @@ public final class Attention {
     public static final int KEY_TILE = 64;
 
     /** a[aOff .. aOff+d) . b[bOff .. bOff+d), summed in double in the order t = 0..d-1. */
-    static double dot(float[] a, int aOff, float[] b, int bOff, int d) {
+    static double dotProduct(float[] a, int aOff, float[] b, int bOff, int d) {
         double sum = 0.0;
         for (int t = 0; t < d; t++) {
             sum += a[aOff + t] * b[bOff + t];
@@ -62,7 +62,7 @@ public final class Attention {
             // pass 1: the largest score of this tile
             double tileMax = Double.NEGATIVE_INFINITY;
             for (int j = tileStart; j < tileEnd; j++) {
-                double s = scale * dot(q, qOff, k, kvBase + j * d, d);
+                double s = scale * dotProduct(q, qOff, k, kvBase + j * d, d);
                 tileMax = Math.max(tileMax, s);
             }
             // rescale what was accumulated so far to the new maximum
@@ -76,7 +76,7 @@ public final class Attention {
             }
             // pass 2: accumulate exp(s - m) and exp(s - m) v_j
             for (int j = tileStart; j < tileEnd; j++) {
-                double s = scale * dot(q, qOff, k, kvBase + j * d, d);
+                double s = scale * dotProduct(q, qOff, k, kvBase + j * d, d);
                 double p = Math.exp(s - runningMax);
                 runningSum += p;
                 int vOff = kvBase + j * d;
@@ -94,7 +94,7 @@ public final class Attention {
 
     /** delta[row] = sum_t dout[row, t] * out[row, t]; row in [0, bh * lq). */
     public static void attentionDeltaRow(float[] dout, float[] out, float[] delta, int d, int row) {
-        delta[row] = (float) dot(dout, row * d, out, row * d, d);
+        delta[row] = (float) dotProduct(dout, row * d, out, row * d, d);
     }
 
     /**
@@ -113,8 +113,8 @@ public final class Attention {
         }
         for (int j = 0; j < lk; j++) {
             int kvOff = kvBase + j * d;
-            double p = Math.exp(scale * dot(q, qOff, k, kvOff, d) - lseRow);
-            double dp = dot(dout, qOff, v, kvOff, d);
+            double p = Math.exp(scale * dotProduct(q, qOff, k, kvOff, d) - lseRow);
+            double dp = dotProduct(dout, qOff, v, kvOff, d);
             double ds = p * (dp - deltaRow);
             for (int t = 0; t < d; t++) {
                 dq[qOff + t] = (float) (dq[qOff + t] + ds * k[kvOff + t]);
@@ -141,8 +141,8 @@ public final class Attention {
         for (int i = 0; i < lq; i++) {
             int qRow = qRowBase + i;
             int qOff = qRow * d;
-            double p = Math.exp(scale * dot(q, qOff, k, kvOff, d) - lse[qRow]);
-            double dp = dot(dout, qOff, v, kvOff, d);
+            double p = Math.exp(scale * dotProduct(q, qOff, k, kvOff, d) - lse[qRow]);
+            double dp = dotProduct(dout, qOff, v, kvOff, d);
             double ds = p * (dp - delta[qRow]);
             for (int t = 0; t < d; t++) {
                 dv[kvOff + t] = (float) (dv[kvOff + t] + p * dout[qOff + t]);

@@ -4,10 +4,11 @@ package org.maesil.tensor.kernels;
  * The exact GELU, gelu(x) = x Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2 (torch.nn.GELU()'s
  * default, approximate = 'none'), and its derivative gelu'(x) = Phi(x) + x exp(-x^2/2) / sqrt(2 pi).
  *
- * <p>Java has no erf, so {@link #erfc} is the Chebyshev fit of Numerical Recipes ("erfcc",
- * fractional error below 1.2e-7 for every argument), evaluated in double. Phi is computed as
- * erfc(-x / sqrt 2) / 2, which keeps its relative accuracy for very negative x, where
- * 1 + erf(x / sqrt 2) would cancel.
+ * <p>Java has no erf, so {@link #complementaryErrorFunction} (erfc) is the Chebyshev fit of
+ * Numerical Recipes ("erfcc", fractional error below 1.2e-7 for every argument), evaluated in
+ * double. Phi is computed as erfc(-x / sqrt 2) / 2, which keeps its relative accuracy for very
+ * negative x, where 1 + erf(x / sqrt 2) would cancel. (The helpers are not named erf and erfc:
+ * those are OpenCL built-ins, and TornadoVM emits one function per Java method.)
  */
 public final class Gelu {
     private Gelu() {}
@@ -17,7 +18,7 @@ public final class Gelu {
     private static final double TWO_OVER_SQRT_PI = 1.12837916709551257390;
 
     /** erfc(z) = 2/sqrt(pi) int_z^inf exp(-t^2) dt, fractional error < 1.2e-7 (Numerical Recipes erfcc). */
-    public static double erfc(double z) {
+    public static double complementaryErrorFunction(double z) {
         double a = Math.abs(z);
         double t = 1.0 / (1.0 + 0.5 * a);
         double poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
@@ -28,7 +29,7 @@ public final class Gelu {
     }
 
     /** erf(z) = 2/sqrt(pi) int_0^z exp(-t^2) dt: its Taylor series for |z| < 0.5 (relative error < 1e-10), else 1 - erfc(|z|) with the sign of z (absolute error < 1.2e-7). */
-    public static double erf(double z) {
+    public static double errorFunction(double z) {
         double a = Math.abs(z);
         if (a < 0.5) {
             // sum_n (-1)^n z^(2n+1) / (n! (2n+1)), n = 0..8
@@ -41,13 +42,13 @@ public final class Gelu {
             }
             return TWO_OVER_SQRT_PI * sum;
         }
-        double e = 1.0 - erfc(a);
+        double e = 1.0 - complementaryErrorFunction(a);
         return z >= 0.0 ? e : -e;
     }
 
     /** Phi(x) = erfc(-x / sqrt 2) / 2, the standard normal CDF. */
     public static double normalCdf(double x) {
-        return 0.5 * erfc(-x * SQRT_HALF);
+        return 0.5 * complementaryErrorFunction(-x * SQRT_HALF);
     }
 
     /** y_i = x_i Phi(x_i). */

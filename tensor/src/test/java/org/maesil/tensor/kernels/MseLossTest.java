@@ -39,7 +39,7 @@ class MseLossTest {
     }
 
     @ParameterizedTest(name = "rows={0} cols={1} weights={2}")
-    @CsvSource({"1, 1, none", "7, 13, none", "67, 64, mask", "13, 512, fraction", "1, 7, mask"})
+    @CsvSource({"1, 1, none", "7, 13, none", "67, 64, mask", "13, 97, fraction", "1, 7, mask"})
     void lossAndGradientMatchFloat64(int rows, int cols, String weighting) {
         Random rnd = new Random(rows * 7L + cols);
         float[] p = ReferenceMath.gaussian(rnd, rows * cols, 1);
@@ -52,8 +52,9 @@ class MseLossTest {
         double[] wd = w == null ? null : toDouble(w);
         double ref = ReferenceMath.mse(toDouble(p), toDouble(t), wd, rows, cols);
         assertThat(Math.abs(loss - ref) / ref).as("loss").isLessThan(1e-12);
+        double[] td = toDouble(t);
         double[] fd = ReferenceMath.centralDifferences(
-                v -> scale * ReferenceMath.mse(v, toDouble(t), wd, rows, cols), toDouble(p), 1e-4);
+                v -> scale * ReferenceMath.mse(v, td, wd, rows, cols), toDouble(p), 1e-4);
         assertThat(maxRelError(dp, fd)).as("dpred").isLessThan(1e-5);
     }
 
