@@ -20,6 +20,26 @@ public final class Conv3d {
             K_D = 6, K_H = 7, K_W = 8, S_D = 9, S_H = 10, S_W = 11, P_D = 12, P_H = 13, P_W = 14,
             OUT_D = 15, OUT_H = 16, OUT_W = 17, GEOMETRY_LENGTH = 18;
 
+    /** First tap k >= 0 with start + k >= 0: the taps of a window starting at {@code start} that are not left padding. */
+    static int firstTap(int start) {
+        return start < 0 ? -start : 0;
+    }
+
+    /** One past the last tap k < size with start + k < in: the taps that are not right padding. */
+    static int endTap(int start, int size, int in) {
+        return Math.min(size, in - start);
+    }
+
+    /** First output o >= 0 with o * stride + offset >= 0. */
+    static int firstOutput(int offset, int stride) {
+        return offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    }
+
+    /** One past the last output o < out with o * stride + offset < in. */
+    static int endOutput(int offset, int stride, int in, int out) {
+        return in - offset <= 0 ? 0 : Math.min(out, (in - offset - 1) / stride + 1);
+    }
+
     /** sum_{ci, k} x[b, ci, o * s - p + k] * w[co, ci, k] for output index = (((b * cout + co) * outD + od) * outH + oh) * outW + ow. */
     public static float forwardSum(float[] x, float[] w, int[] g, int index) {
         int cin = g[CIN], cout = g[COUT];
@@ -34,24 +54,23 @@ public final class Conv3d {
         t = t / outD;
         int co = t % cout;
         int b = t / cout;
+        // the window starts at input position o * s - p; taps falling into the padding are skipped
         int d0 = od * g[S_D] - g[P_D];
         int h0 = oh * g[S_H] - g[P_H];
         int w0 = ow * g[S_W] - g[P_W];
+        int kdLo = firstTap(d0), kdHi = endTap(d0, kD, inD);
+        int khLo = firstTap(h0), khHi = endTap(h0, kH, inH);
+        int kwLo = firstTap(w0), kwHi = endTap(w0, kW, inW);
         float sum = 0f;
         for (int ci = 0; ci < cin; ci++) {
             int xChannel = (b * cin + ci) * inD;
             int wChannel = (co * cin + ci) * kD;
-            for (int kd = 0; kd < kD; kd++) {
-                int id = d0 + kd;
-                if (id < 0 || id >= inD) continue;
-                for (int kh = 0; kh < kH; kh++) {
-                    int ih = h0 + kh;
-                    if (ih < 0 || ih >= inH) continue;
-                    int xRow = ((xChannel + id) * inH + ih) * inW;
+            for (int kd = kdLo; kd < kdHi; kd++) {
+                for (int kh = khLo; kh < khHi; kh++) {
+                    int xRow = ((xChannel + d0 + kd) * inH + h0 + kh) * inW + w0;
                     int wRow = ((wChannel + kd) * kH + kh) * kW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        int iw = w0 + kw;
-                        if (iw >= 0 && iw < inW) sum += x[xRow + iw] * w[wRow + kw];
+                    for (int kw = kwLo; kw < kwHi; kw++) {
+                        sum += x[xRow + kw] * w[wRow + kw];
                     }
                 }
             }
@@ -62,6 +81,7 @@ public final class Conv3d {
     /**
      * dx[b, ci, i] = sum_{co, k : i = o * s - p + k, 0 <= o < out} dy[b, co, o] * w[co, ci, k]
      * for input index = (((b * cin + ci) * inD + id) * inH + ih) * inW + iw.
+     * Only the taps k = (i + p) mod s, + s, + 2s, ... land on an output, o = (i + p - k) / s.
      */
     public static float inputGradSum(float[] dy, float[] w, int[] g, int index) {
         int cin = g[CIN], cout = g[COUT];
@@ -79,23 +99,25 @@ public final class Conv3d {
         int b = t / cin;
         // padded coordinates: tap k of output o reads padded position o * s + k
         int pd = id + g[P_D], ph = ih + g[P_H], pw = iw + g[P_W];
+        int kd0 = pd % sD, kh0 = ph % sH, kw0 = pw % sW;
         float sum = 0f;
         for (int co = 0; co < cout; co++) {
             int dyChannel = (b * cout + co) * outD;
             int wChannel = (co * cin + ci) * kD;
-            for (int kd = 0; kd < kD; kd++) {
-                int td = pd - kd;
-                if (td < 0 || td % sD != 0 || td / sD >= outD) continue;
-                int od = td / sD;
-                for (int kh = 0; kh < kH; kh++) {
-                    int th = ph - kh;
-                    if (th < 0 || th % sH != 0 || th / sH >= outH) continue;
-                    int oh = th / sH;
+            for (int kd = kd0; kd < kD; kd += sD) {
+                int od = (pd - kd) / sD;
+                if (od < 0) break;          // later taps give smaller od
+                if (od >= outD) continue;
+                for (int kh = kh0; kh < kH; kh += sH) {
+                    int oh = (ph - kh) / sH;
+                    if (oh < 0) break;
+                    if (oh >= outH) continue;
                     int dyRow = ((dyChannel + od) * outH + oh) * outW;
                     int wRow = ((wChannel + kd) * kH + kh) * kW;
-                    for (int kw = 0; kw < kW; kw++) {
-                        int tw = pw - kw;
-                        if (tw >= 0 && tw % sW == 0 && tw / sW < outW) sum += dy[dyRow + tw / sW] * w[wRow + kw];
+                    int ow = (pw - kw0) / sW;
+                    for (int kw = kw0; kw < kW && ow >= 0; kw += sW) {
+                        if (ow < outW) sum += dy[dyRow + ow] * w[wRow + kw];
+                        ow--;
                     }
                 }
             }
@@ -121,22 +143,21 @@ public final class Conv3d {
         t = t / kD;
         int ci = t % cin;
         int co = t / cin;
+        // output o reads input o * s + (k - p); outputs whose input is padding are skipped
         int dOff = kd - g[P_D], hOff = kh - g[P_H], wOff = kw - g[P_W];
+        int odLo = firstOutput(dOff, sD), odHi = endOutput(dOff, sD, inD, outD);
+        int ohLo = firstOutput(hOff, sH), ohHi = endOutput(hOff, sH, inH, outH);
+        int owLo = firstOutput(wOff, sW), owHi = endOutput(wOff, sW, inW, outW);
         float sum = 0f;
         for (int b = 0; b < n; b++) {
             int dyChannel = (b * cout + co) * outD;
             int xChannel = (b * cin + ci) * inD;
-            for (int od = 0; od < outD; od++) {
-                int id = od * sD + dOff;
-                if (id < 0 || id >= inD) continue;
-                for (int oh = 0; oh < outH; oh++) {
-                    int ih = oh * sH + hOff;
-                    if (ih < 0 || ih >= inH) continue;
+            for (int od = odLo; od < odHi; od++) {
+                for (int oh = ohLo; oh < ohHi; oh++) {
                     int dyRow = ((dyChannel + od) * outH + oh) * outW;
-                    int xRow = ((xChannel + id) * inH + ih) * inW;
-                    for (int ow = 0; ow < outW; ow++) {
-                        int iw = ow * sW + wOff;
-                        if (iw >= 0 && iw < inW) sum += dy[dyRow + ow] * x[xRow + iw];
+                    int xRow = ((xChannel + od * sD + dOff) * inH + oh * sH + hOff) * inW + wOff;
+                    for (int ow = owLo; ow < owHi; ow++) {
+                        sum += dy[dyRow + ow] * x[xRow + ow * sW];
                     }
                 }
             }
