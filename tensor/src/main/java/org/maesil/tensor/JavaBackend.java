@@ -1,5 +1,7 @@
 package org.maesil.tensor;
 
+import org.maesil.tensor.fast.FastPaths;
+
 import org.maesil.tensor.kernels.AdamW;
 import org.maesil.tensor.kernels.Attention;
 import org.maesil.tensor.kernels.Conv3d;
@@ -18,9 +20,21 @@ import org.maesil.tensor.kernels.Softmax;
  */
 public final class JavaBackend implements Backend {
     private final Parallel parallel;
+    /** Vector API fast paths (matmul, im2col conv, tiled attention); null when off (see FastPaths). */
+    private final FastPaths fast;
 
     public JavaBackend(int threads) {
+        this(threads, true);
+    }
+
+    /**
+     * With {@code fastPaths} false, every op runs its reference kernel from
+     * org.maesil.tensor.kernels (the code the TornadoVM backend runs), never a fast path:
+     * the schedule to compare fast paths and devices against.
+     */
+    public JavaBackend(int threads, boolean fastPaths) {
         this.parallel = new Parallel(threads);
+        this.fast = fastPaths ? FastPaths.createOrNull(parallel) : null;
     }
 
     public JavaBackend() {
@@ -65,6 +79,7 @@ public final class JavaBackend implements Backend {
         need(a, (long) (batch - 1) * strideA + (long) m * k, "matmul", "a");
         need(b, (long) (batch - 1) * strideB + (long) k * n, "matmul", "b");
         need(c, (long) batch * m * n, "matmul", "c");
+        if (fast != null && fast.matmul(a, b, c, batch, m, n, k, transA, transB, accumulate, strideA, strideB)) return;
         int ta = flag(transA), tb = flag(transB), acc = flag(accumulate);
         parallel.forRange(batch * m, (s, e) -> {
             for (int row = s; row < e; row++) Matmul.matmulRow(a, b, c, m, n, k, ta, tb, acc, strideA, strideB, row);
@@ -77,6 +92,7 @@ public final class JavaBackend implements Backend {
         need(w, g.weightSize(), "conv3dForward", "w");
         need(y, g.outputSize(), "conv3dForward", "y");
         if (bias != null) need(bias, g.cout(), "conv3dForward", "bias");
+        if (fast != null && fast.conv3dForward(x, w, bias, y, g)) return;
         int[] geom = g.packed();
         int hasBias = bias == null ? 0 : 1;
         float[] bb = bias == null ? NO_BIAS : bias;
@@ -90,6 +106,7 @@ public final class JavaBackend implements Backend {
         need(dy, g.outputSize(), "conv3dBackwardInput", "dy");
         need(w, g.weightSize(), "conv3dBackwardInput", "w");
         need(dx, g.inputSize(), "conv3dBackwardInput", "dx");
+        if (fast != null && fast.conv3dBackwardInput(dy, w, dx, g)) return;
         int[] geom = g.packed();
         parallel.forRange(g.inputSize(), (s, e) -> {
             for (int i = s; i < e; i++) Conv3d.backwardInputElement(dy, w, dx, geom, i);
@@ -101,6 +118,8 @@ public final class JavaBackend implements Backend {
         need(x, g.inputSize(), "conv3dBackwardWeight", "x");
         need(dy, g.outputSize(), "conv3dBackwardWeight", "dy");
         need(dw, g.weightSize(), "conv3dBackwardWeight", "dw");
+        if (dbias != null) need(dbias, g.cout(), "conv3dBackwardWeight", "dbias");
+        if (fast != null && fast.conv3dBackwardWeight(x, dy, dw, dbias, g)) return;
         int[] geom = g.packed();
         parallel.forRange(g.weightSize(), (s, e) -> {
             for (int i = s; i < e; i++) Conv3d.backwardWeightElement(x, dy, dw, geom, i);
@@ -119,6 +138,7 @@ public final class JavaBackend implements Backend {
         need(w, g.weightSize(), "convTranspose3dForward", "w");
         need(y, g.inputSize(), "convTranspose3dForward", "y");
         if (bias != null) need(bias, g.cin(), "convTranspose3dForward", "bias");
+        if (fast != null && fast.convTranspose3dForward(x, w, bias, y, g)) return;
         int[] geom = g.packed();
         int hasBias = bias == null ? 0 : 1;
         float[] bb = bias == null ? NO_BIAS : bias;
@@ -132,6 +152,7 @@ public final class JavaBackend implements Backend {
         need(dy, g.inputSize(), "convTranspose3dBackwardInput", "dy");
         need(w, g.weightSize(), "convTranspose3dBackwardInput", "w");
         need(dx, g.outputSize(), "convTranspose3dBackwardInput", "dx");
+        if (fast != null && fast.convTranspose3dBackwardInput(dy, w, dx, g)) return;
         int[] geom = g.packed();
         parallel.forRange(g.outputSize(), (s, e) -> {
             for (int i = s; i < e; i++) ConvTranspose3d.backwardInputElement(dy, w, dx, geom, i);
@@ -143,6 +164,8 @@ public final class JavaBackend implements Backend {
         need(x, g.outputSize(), "convTranspose3dBackwardWeight", "x");
         need(dy, g.inputSize(), "convTranspose3dBackwardWeight", "dy");
         need(dw, g.weightSize(), "convTranspose3dBackwardWeight", "dw");
+        if (dbias != null) need(dbias, g.cin(), "convTranspose3dBackwardWeight", "dbias");
+        if (fast != null && fast.convTranspose3dBackwardWeight(x, dy, dw, dbias, g)) return;
         int[] geom = g.packed();
         parallel.forRange(g.weightSize(), (s, e) -> {
             for (int i = s; i < e; i++) ConvTranspose3d.backwardWeightElement(x, dy, dw, geom, i);
@@ -161,6 +184,7 @@ public final class JavaBackend implements Backend {
         requireAttentionShapes("attentionForward", q, k, v, bh, lq, lk, d);
         requireAtLeast(out, (long) bh * lq * d, "attentionForward: out");
         requireAtLeast(lse, (long) bh * lq, "attentionForward: lse");
+        if (fast != null && fast.attentionForward(q, k, v, out, lse, bh, lq, lk, d, scale)) return;
         parallel.forRange(bh * lq, (s, e) -> {
             for (int row = s; row < e; row++) {
                 Attention.attentionForwardRow(q, k, v, out, lse, lq, lk, d, scale, row);
@@ -182,6 +206,7 @@ public final class JavaBackend implements Backend {
         requireAtLeast(dv, kvSize, "attentionBackward: dv");
         requireAtLeast(lse, (long) bh * lq, "attentionBackward: lse");
         requireAtLeast(delta, (long) bh * lq, "attentionBackward: delta");
+        if (fast != null && fast.attentionBackward(q, k, v, out, lse, dout, dq, dk, dv, delta, bh, lq, lk, d, scale)) return;
         parallel.forRange(bh * lq, (s, e) -> {
             for (int row = s; row < e; row++) {
                 Attention.attentionDeltaRow(dout, out, delta, d, row);

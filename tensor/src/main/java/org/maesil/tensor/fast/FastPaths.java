@@ -1,0 +1,114 @@
+package org.maesil.tensor.fast;
+
+import org.maesil.tensor.Conv3dGeometry;
+import org.maesil.tensor.Parallel;
+
+/**
+ * The CPU fast paths that {@link org.maesil.tensor.JavaBackend} routes to when they apply:
+ * the packed Vector API matmul, im2col convolution (and the transposed convolution read
+ * backwards), and tiled attention. Each method returns false when it does not take the call
+ * (the backend then runs its reference kernel). Arguments are validated by the backend first.
+ *
+ * <p>Off when the Vector API module is absent, or with {@code -Dmaesil.referenceKernels=true}
+ * (every op then runs the readable reference kernels, e.g. to compare speed or results).
+ */
+public final class FastPaths {
+    /** Whether fast paths are used in this JVM. */
+    public static final boolean ENABLED = VectorSupport.AVAILABLE && !Boolean.getBoolean("maesil.referenceKernels");
+
+    /** Below this many multiply-adds per matrix the reference row loop is as fast. */
+    static final long MIN_MATMUL_MACS = 16L * 16 * 16;
+
+    private final Parallel parallel;
+    private final FastMatmul matmul;
+    private final Im2colConv3d conv;
+    private final FlashAttention attention;
+
+    private FastPaths(Parallel parallel) {
+        this.parallel = parallel;
+        this.matmul = new FastMatmul(parallel);
+        this.conv = new Im2colConv3d(parallel, matmul);
+        this.attention = new FlashAttention(parallel);
+    }
+
+    /** The fast paths over a backend's thread team, or null when they are off. */
+    public static FastPaths createOrNull(Parallel parallel) {
+        return ENABLED ? new FastPaths(parallel) : null;
+    }
+
+    public boolean matmul(float[] a, float[] b, float[] c, int batch, int m, int n, int k,
+                          boolean transA, boolean transB, boolean accumulate, int strideA, int strideB) {
+        if ((long) m * n * k < MIN_MATMUL_MACS) return false;
+        matmul.matmul(a, b, c, batch, m, n, k, transA, transB, accumulate, strideA, strideB);
+        return true;
+    }
+
+    public boolean conv3dForward(float[] x, float[] w, float[] bias, float[] y, Conv3dGeometry g) {
+        conv.forward(x, w, bias, y, g);
+        return true;
+    }
+
+    public boolean conv3dBackwardInput(float[] dy, float[] w, float[] dx, Conv3dGeometry g) {
+        conv.backwardInput(dy, w, dx, g);
+        return true;
+    }
+
+    public boolean conv3dBackwardWeight(float[] x, float[] dy, float[] dw, float[] dbias, Conv3dGeometry g) {
+        conv.backwardWeight(x, dy, dw, dbias, g);
+        return true;
+    }
+
+    /** Transposed convolution = the convolution's input gradient (col2im), plus bias over g.cin() channels. */
+    public boolean convTranspose3dForward(float[] x, float[] w, float[] bias, float[] y, Conv3dGeometry g) {
+        conv.backwardInput(x, w, y, g);
+        if (bias != null) {
+            int spatial = g.inD() * g.inH() * g.inW();
+            parallel.forRange(g.n() * g.cin(), (s, e) -> {
+                for (int r = s; r < e; r++) {
+                    float bv = bias[r % g.cin()];
+                    for (int i = r * spatial, end = i + spatial; i < end; i++) y[i] += bv;
+                }
+            });
+        }
+        return true;
+    }
+
+    /** Its input gradient is a plain convolution of dy. */
+    public boolean convTranspose3dBackwardInput(float[] dy, float[] w, float[] dx, Conv3dGeometry g) {
+        conv.forward(dy, w, null, dx, g);
+        return true;
+    }
+
+    /** Its weight gradient is the convolution's, with the roles of input and output swapped. */
+    public boolean convTranspose3dBackwardWeight(float[] x, float[] dy, float[] dw, float[] dbias, Conv3dGeometry g) {
+        conv.backwardWeight(dy, x, dw, null, g);
+        if (dbias != null) {
+            int spatial = g.inD() * g.inH() * g.inW();
+            parallel.forRange(g.cin(), 1, (s, e) -> {
+                for (int c = s; c < e; c++) {
+                    float sum = 0f;
+                    for (int n = 0; n < g.n(); n++) {
+                        for (int i = (n * g.cin() + c) * spatial, end = i + spatial; i < end; i++) sum += dy[i];
+                    }
+                    dbias[c] = sum;
+                }
+            });
+        }
+        return true;
+    }
+
+    public boolean attentionForward(float[] q, float[] k, float[] v, float[] out, float[] lse,
+                                    int bh, int lq, int lk, int d, float scale) {
+        if (!FlashAttention.supports(d) || lk < 1) return false;
+        attention.forward(q, k, v, out, lse, bh, lq, lk, d, scale);
+        return true;
+    }
+
+    public boolean attentionBackward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
+                                     float[] dq, float[] dk, float[] dv, float[] delta,
+                                     int bh, int lq, int lk, int d, float scale) {
+        if (!FlashAttention.supports(d) || lk < 1) return false;
+        attention.backward(q, k, v, out, lse, dout, dq, dk, dv, delta, bh, lq, lk, d, scale);
+        return true;
+    }
+}
