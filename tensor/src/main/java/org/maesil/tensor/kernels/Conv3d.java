@@ -104,20 +104,18 @@ public final class Conv3d {
         for (int co = 0; co < cout; co++) {
             int dyChannel = (b * cout + co) * outD;
             int wChannel = (co * cin + ci) * kD;
-            for (int kd = kd0; kd < kD; kd += sD) {
+            // kd <= pd keeps od = (pd - kd) / sD >= 0; larger taps reach earlier outputs
+            for (int kd = kd0; kd < kD && kd <= pd; kd += sD) {
                 int od = (pd - kd) / sD;
-                if (od < 0) break;          // later taps give smaller od
                 if (od >= outD) continue;
-                for (int kh = kh0; kh < kH; kh += sH) {
+                for (int kh = kh0; kh < kH && kh <= ph; kh += sH) {
                     int oh = (ph - kh) / sH;
-                    if (oh < 0) break;
                     if (oh >= outH) continue;
                     int dyRow = ((dyChannel + od) * outH + oh) * outW;
                     int wRow = ((wChannel + kd) * kH + kh) * kW;
-                    int ow = (pw - kw0) / sW;
-                    for (int kw = kw0; kw < kW && ow >= 0; kw += sW) {
+                    // ow = (pw - kw) / sW, stepped down by one as kw steps up by sW
+                    for (int kw = kw0, ow = (pw - kw0) / sW; kw < kW && ow >= 0; kw += sW, ow--) {
                         if (ow < outW) sum += dy[dyRow + ow] * w[wRow + kw];
-                        ow--;
                     }
                 }
             }
