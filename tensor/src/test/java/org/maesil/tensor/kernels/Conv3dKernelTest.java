@@ -14,22 +14,81 @@ import org.maesil.tensor.JavaBackend;
 /**
  * Conv3d and ConvTranspose3d (forward, input gradient, weight and bias gradients) against
  * float64 scatter references, central finite differences, each other (adjointness), and
- * across thread counts.
+ * across thread counts. {@code one} and {@code two} run the reference kernels (fast paths off);
+ * the default JavaBackend (fast paths where available) is checked against the same float64
+ * references and across thread counts in {@link #defaultBackendMatchesFloat64}.
  */
 class Conv3dKernelTest {
     static JavaBackend one;
     static JavaBackend two;
+    static JavaBackend fastOne;
+    static JavaBackend fastTwo;
 
     @BeforeAll
     static void start() {
-        one = new JavaBackend(1);
-        two = new JavaBackend(2);
+        one = new JavaBackend(1, false);
+        two = new JavaBackend(2, false);
+        fastOne = new JavaBackend(1, false);
+        fastTwo = new JavaBackend(2, false);
     }
 
     @AfterAll
     static void stop() {
         one.close();
         two.close();
+        fastOne.close();
+        fastTwo.close();
+    }
+
+    /** Both directions of both convolutions of the default backend, against float64 and across 1 and 2 threads. */
+    @Test
+    void defaultBackendMatchesFloat64() {
+        Random rnd = new Random(16);
+        double worst = 0;
+        for (Conv3dGeometry g : GEOMETRIES) {
+            float[] x = random(rnd, g.inputSize()), w = random(rnd, g.weightSize());
+            float[] bias = random(rnd, g.cout()), dy = random(rnd, g.outputSize());
+            float[] xt = random(rnd, g.outputSize()), biasT = random(rnd, g.cin()), dyt = random(rnd, g.inputSize());
+            double[] yRef = conv3d(toDouble(x), toDouble(w), toDouble(bias), g);
+            double[][] adj = conv3dAdjoint(toDouble(x), toDouble(w), toDouble(dy), g);
+            double[] ytRef = convTranspose3d(toDouble(xt), toDouble(w), toDouble(biasT), g);
+            double[] dxtRef = conv3d(toDouble(dyt), toDouble(w), null, g);
+            double[][] adjT = conv3dAdjoint(toDouble(dyt), toDouble(w), toDouble(xt), g);
+            float[][] results = new float[2][];
+            JavaBackend[] backends = {fastOne, fastTwo};
+            for (int b = 0; b < 2; b++) {
+                JavaBackend be = backends[b];
+                float[] y = new float[g.outputSize()], dx = new float[g.inputSize()], dw = new float[g.weightSize()], db = new float[g.cout()];
+                be.conv3dForward(x, w, bias, y, g);
+                be.conv3dBackwardInput(dy, w, dx, g);
+                be.conv3dBackwardWeight(x, dy, dw, db, g);
+                float[] yt = new float[g.inputSize()], dxt = new float[g.outputSize()], dwt = new float[g.weightSize()];
+                be.convTranspose3dForward(xt, w, biasT, yt, g);
+                be.convTranspose3dBackwardInput(dyt, w, dxt, g);
+                be.convTranspose3dBackwardWeight(xt, dyt, dwt, null, g);
+                double[] errs = {relError(y, yRef), relError(dx, adj[0]), relError(dw, adj[1]), relError(db, adj[2]),
+                        relError(yt, ytRef), relError(dxt, dxtRef), relError(dwt, adjT[1])};
+                for (int i = 0; i < errs.length; i++) {
+                    worst = Math.max(worst, errs[i]);
+                    assertThat(errs[i]).as("output " + i + " of " + be.name() + " " + g).isLessThan(1e-5);
+                }
+                results[b] = concat(y, dx, dw, db, yt, dxt, dwt);
+            }
+            assertThat(sameBits(results[0], results[1])).as("default backend, 1 vs 2 threads " + g).isTrue();
+        }
+        System.out.printf("conv3d and convTranspose3d of the default JavaBackend vs float64: max rel error %.3e%n", worst);
+    }
+
+    static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] r = new float[n];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, r, at, p.length);
+            at += p.length;
+        }
+        return r;
     }
 
     /** Sizes 1 and primes, strides 1-3 and equal to the kernel, padding 0-2, non-cubic kernels. */

@@ -17,9 +17,9 @@ class ElementwiseKernelTest {
 
     @BeforeAll
     static void start() {
-        one = new JavaBackend(1);
-        two = new JavaBackend(2);
-        three = new JavaBackend(3);
+        one = new JavaBackend(1, false);
+        two = new JavaBackend(2, false);
+        three = new JavaBackend(3, false);
     }
 
     @AfterAll

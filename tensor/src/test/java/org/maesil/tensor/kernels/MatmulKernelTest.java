@@ -10,21 +10,31 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.maesil.tensor.JavaBackend;
 
-/** Matmul kernels and JavaBackend.matmul against float64, finite differences, and thread counts. */
+/**
+ * The Matmul kernels (JavaBackend with fast paths off) against float64, finite differences, and
+ * thread counts; the default JavaBackend (fast paths on where available) against float64 and
+ * thread counts too.
+ */
 class MatmulKernelTest {
     static JavaBackend one;
     static JavaBackend two;
+    static JavaBackend fastOne;
+    static JavaBackend fastTwo;
 
     @BeforeAll
     static void start() {
-        one = new JavaBackend(1);
-        two = new JavaBackend(2);
+        one = new JavaBackend(1, false);
+        two = new JavaBackend(2, false);
+        fastOne = new JavaBackend(1, false);
+        fastTwo = new JavaBackend(2, false);
     }
 
     @AfterAll
     static void stop() {
         one.close();
         two.close();
+        fastOne.close();
+        fastTwo.close();
     }
 
     /** batch, m, n, k: sizes 1, primes, and lengths that are not multiples of 4, 8 or 16. */
@@ -35,7 +45,7 @@ class MatmulKernelTest {
     @Test
     void matchesFloat64ForAllTransposesBroadcastsAndAccumulate() {
         Random rnd = new Random(1);
-        double worst = 0;
+        double worst = 0, worstFast = 0;
         for (int[] s : SHAPES) {
             int batch = s[0], m = s[1], n = s[2], k = s[3];
             for (int flags = 0; flags < 16; flags++) {
@@ -55,15 +65,22 @@ class MatmulKernelTest {
                 for (int i = 0; i < ce.length; i++) {
                     Matmul.matmulElement(a, b, ce, m, n, k, ta ? 1 : 0, tb ? 1 : 0, acc ? 1 : 0, strideA, strideB, i);
                 }
+                float[] f1 = c0.clone();
+                fastOne.matmul(a, b, f1, batch, m, n, k, ta, tb, acc, strideA, strideB);
+                float[] f2 = c0.clone();
+                fastTwo.matmul(a, b, f2, batch, m, n, k, ta, tb, acc, strideA, strideB);
                 String what = java.util.Arrays.toString(s) + " flags " + flags;
                 double err = relError(c1, ref);
                 worst = Math.max(worst, err);
+                worstFast = Math.max(worstFast, relError(f1, ref));
                 assertThat(err).as(what).isLessThan(1e-5);
                 assertThat(sameBits(c1, c2)).as("1 vs 2 threads " + what).isTrue();
                 assertThat(sameBits(c1, ce)).as("matmulRow vs matmulElement " + what).isTrue();
+                assertThat(relError(f1, ref)).as("default backend " + what).isLessThan(1e-5);
+                assertThat(sameBits(f1, f2)).as("default backend, 1 vs 2 threads " + what).isTrue();
             }
         }
-        System.out.printf("matmul vs float64: max rel error %.3e%n", worst);
+        System.out.printf("matmul vs float64: max rel error %.3e (reference kernels), %.3e (default JavaBackend)%n", worst, worstFast);
     }
 
     @Test

@@ -28,16 +28,38 @@ import org.maesil.tensor.io.SafeTensors;
  */
 class TorchParityKernelsATest {
     static final double BOUND = 1e-5;
-    static JavaBackend backend;
+    /** The reference kernels (fast paths off) and the default JavaBackend (fast paths where available). */
+    static JavaBackend reference;
+    static JavaBackend fastPaths;
 
     @BeforeAll
     static void start() {
-        backend = new JavaBackend(2);
+        reference = new JavaBackend(2, false);
+        fastPaths = new JavaBackend(2);
     }
 
     @AfterAll
     static void stop() {
-        backend.close();
+        reference.close();
+        fastPaths.close();
+    }
+
+    @Test
+    void matmulMatchesPyTorch() throws Exception {
+        matmul(reference, "reference kernels");
+        matmul(fastPaths, "default JavaBackend");
+    }
+
+    @Test
+    void conv3dMatchesPyTorch() throws Exception {
+        conv3d(reference, "reference kernels");
+        conv3d(fastPaths, "default JavaBackend");
+    }
+
+    @Test
+    void convTranspose3dMatchesPyTorch() throws Exception {
+        convTranspose3d(reference, "reference kernels");
+        convTranspose3d(fastPaths, "default JavaBackend");
     }
 
     static Path fixture(String name) throws URISyntaxException {
@@ -64,8 +86,7 @@ class TorchParityKernelsATest {
         return new Conv3dGeometry(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]);
     }
 
-    @Test
-    void matmulMatchesPyTorch() throws Exception {
+    void matmul(JavaBackend backend, String label) throws Exception {
         Path file = fixture("kernels_a_matmul.safetensors");
         Map<String, Tensor> t = SafeTensors.read(file);
         Map<String, String> meta = SafeTensors.readMetadata(file);
@@ -100,11 +121,11 @@ class TorchParityKernelsATest {
             double errB = relError(db, t.get(p + "db").data);
             worstC = Math.max(worstC, errC);
             worstGrad = Math.max(worstGrad, Math.max(errA, errB));
-            assertThat(errC).as("c, case " + c).isLessThanOrEqualTo(BOUND);
-            assertThat(errA).as("da, case " + c).isLessThanOrEqualTo(BOUND);
-            assertThat(errB).as("db, case " + c).isLessThanOrEqualTo(BOUND);
+            assertThat(errC).as(label + ": c, case " + c).isLessThanOrEqualTo(BOUND);
+            assertThat(errA).as(label + ": da, case " + c).isLessThanOrEqualTo(BOUND);
+            assertThat(errB).as(label + ": db, case " + c).isLessThanOrEqualTo(BOUND);
         }
-        System.out.printf("matmul vs PyTorch: max rel error c %.3e, gradients %.3e%n", worstC, worstGrad);
+        System.out.printf("matmul vs PyTorch (%s): max rel error c %.3e, gradients %.3e%n", label, worstC, worstGrad);
     }
 
     static float[] slice(float[] a, int from, int length) {
@@ -113,8 +134,7 @@ class TorchParityKernelsATest {
         return r;
     }
 
-    @Test
-    void conv3dMatchesPyTorch() throws Exception {
+    void conv3d(JavaBackend backend, String label) throws Exception {
         Path file = fixture("kernels_a_conv3d.safetensors");
         Map<String, Tensor> t = SafeTensors.read(file);
         Map<String, String> meta = SafeTensors.readMetadata(file);
@@ -133,14 +153,13 @@ class TorchParityKernelsATest {
                     relError(dw, t.get(p + "dw").data), relError(db, t.get(p + "db").data)};
             for (int i = 0; i < 4; i++) {
                 worst[i] = Math.max(worst[i], err[i]);
-                assertThat(err[i]).as(new String[] {"y", "dx", "dw", "db"}[i] + ", case " + c + " " + g).isLessThanOrEqualTo(BOUND);
+                assertThat(err[i]).as(label + ": " + new String[] {"y", "dx", "dw", "db"}[i] + ", case " + c + " " + g).isLessThanOrEqualTo(BOUND);
             }
         }
-        System.out.printf("conv3d vs PyTorch: max rel error y %.3e, dx %.3e, dw %.3e, db %.3e%n", worst[0], worst[1], worst[2], worst[3]);
+        System.out.printf("conv3d vs PyTorch (%s): max rel error y %.3e, dx %.3e, dw %.3e, db %.3e%n", label, worst[0], worst[1], worst[2], worst[3]);
     }
 
-    @Test
-    void convTranspose3dMatchesPyTorch() throws Exception {
+    void convTranspose3d(JavaBackend backend, String label) throws Exception {
         Path file = fixture("kernels_a_conv_transpose3d.safetensors");
         Map<String, Tensor> t = SafeTensors.read(file);
         Map<String, String> meta = SafeTensors.readMetadata(file);
@@ -159,10 +178,10 @@ class TorchParityKernelsATest {
                     relError(dw, t.get(p + "dw").data), relError(db, t.get(p + "db").data)};
             for (int i = 0; i < 4; i++) {
                 worst[i] = Math.max(worst[i], err[i]);
-                assertThat(err[i]).as(new String[] {"y", "dx", "dw", "db"}[i] + ", case " + c + " " + g).isLessThanOrEqualTo(BOUND);
+                assertThat(err[i]).as(label + ": " + new String[] {"y", "dx", "dw", "db"}[i] + ", case " + c + " " + g).isLessThanOrEqualTo(BOUND);
             }
         }
-        System.out.printf("convTranspose3d vs PyTorch: max rel error y %.3e, dx %.3e, dw %.3e, db %.3e%n", worst[0], worst[1], worst[2], worst[3]);
+        System.out.printf("convTranspose3d vs PyTorch (%s): max rel error y %.3e, dx %.3e, dw %.3e, db %.3e%n", label, worst[0], worst[1], worst[2], worst[3]);
     }
 
     /**
@@ -186,7 +205,7 @@ class TorchParityKernelsATest {
             for (int step = 1; step <= steps; step++) {
                 float[] before = p.clone();
                 float bc1 = (float) (1 - Math.pow(s[3], step)), bc2 = (float) (1 - Math.pow(s[4], step));
-                backend.adamw(p, t.get(pre + "g" + step).data, m, v, size, lr, b1, b2, eps, wd, bc1, bc2);
+                reference.adamw(p, t.get(pre + "g" + step).data, m, v, size, lr, b1, b2, eps, wd, bc1, bc2);
                 float[] torchP = t.get(pre + "p" + step).data;
                 float[] torchBefore = step == 1 ? t.get(pre + "p0").data : t.get(pre + "p" + (step - 1)).data;
                 double[] update = new double[size], torchUpdate = new double[size];
