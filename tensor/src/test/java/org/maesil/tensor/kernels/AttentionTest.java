@@ -75,6 +75,9 @@ class AttentionTest {
         double[][] ref = ReferenceMath.attentionForward(toDouble(c.q), toDouble(c.k), toDouble(c.v), bh, lq, lk, d, c.scale);
         double[][] grad = ReferenceMath.attentionBackward(toDouble(c.q), toDouble(c.k), toDouble(c.v), toDouble(c.dout),
                 bh, lq, lk, d, c.scale);
+        System.out.printf("attention vs float64 bh=%d lq=%d lk=%d d=%d: max rel error out %.2e lse %.2e dq %.2e dk %.2e dv %.2e%n",
+                bh, lq, lk, d, maxRelError(r[0], ref[0]), maxRelError(r[1], ref[1]),
+                lk == 1 ? 0 : maxRelError(r[2], grad[0]), lk == 1 ? 0 : maxRelError(r[3], grad[1]), maxRelError(r[4], grad[2]));
         assertThat(maxRelError(r[0], ref[0])).as("out").isLessThan(1e-5);
         assertThat(maxRelError(r[1], ref[1])).as("lse").isLessThan(1e-5);
         if (lk == 1) {

@@ -55,6 +55,9 @@ class LayerNormTest {
         float[][] r = run(two, x, gamma, beta, dy, rows, cols);
         double[][] f = ReferenceMath.layerNormForward(toDouble(x), toDouble(gamma), toDouble(beta), rows, cols, EPS);
         double[][] b = ReferenceMath.layerNormBackward(toDouble(x), toDouble(gamma), toDouble(dy), rows, cols, EPS);
+        System.out.printf("layerNorm vs float64 rows=%d cols=%d: max rel error y %.2e mean %.2e rstd %.2e dx %s dgamma %.2e dbeta %.2e%n",
+                rows, cols, maxRelError(r[0], f[0]), maxRelError(r[1], f[1]), maxRelError(r[2], f[2]),
+                cols > 2 ? String.format("%.2e", maxRelError(r[3], b[0])) : "(zero)", maxRelError(r[4], b[1]), maxRelError(r[5], b[2]));
         assertThat(maxRelError(r[0], f[0])).as("y").isLessThan(1e-5);
         assertThat(maxRelError(r[1], f[1])).as("mean").isLessThan(1e-5);
         assertThat(maxRelError(r[2], f[2])).as("rstd").isLessThan(1e-5);
