@@ -16,8 +16,8 @@ class GeluTest {
 
     @BeforeAll
     static void start() {
-        one = new JavaBackend(1);
-        two = new JavaBackend(2);
+        one = new JavaBackend(1, false);
+        two = new JavaBackend(2, false);
     }
 
     @AfterAll

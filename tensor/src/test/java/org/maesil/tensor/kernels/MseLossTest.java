@@ -20,8 +20,8 @@ class MseLossTest {
 
     @BeforeAll
     static void start() {
-        one = new JavaBackend(1);
-        two = new JavaBackend(2);
+        one = new JavaBackend(1, false);
+        two = new JavaBackend(2, false);
     }
 
     @AfterAll
