@@ -19,6 +19,8 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 org.maesil.metrics.MetricsCommand.class,
                 BenchCommand.class,
+                DevicesCommand.class,
+                PortabilityCommand.class,
                 org.maesil.harness.train.TrainCommand.class,
                 org.maesil.harness.train.ReconstructCommand.class,
         })

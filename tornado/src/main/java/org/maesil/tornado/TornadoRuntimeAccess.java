@@ -138,7 +138,7 @@ final class TornadoRuntimeAccess {
                 String msg = t.getMessage().strip();
                 int trace = msg.indexOf("Stacktrace:");
                 if (trace >= 0) msg = msg.substring(0, trace).strip();
-                msg = msg.replaceAll("\\s+", " ");
+                msg = msg.replaceAll("\u001B\\[[0-9;]*m", "").replaceAll("\\s+", " ");
                 sb.append(": ").append(msg.length() > 300 ? msg.substring(0, 300) + "..." : msg);
             }
             if (t.getCause() == t) break;
