@@ -83,6 +83,30 @@ public interface Backend extends AutoCloseable {
     void layerNormBackward(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy,
                            float[] dx, float[] dgamma, float[] dbeta, int rows, int cols);
 
+    /**
+     * Group normalisation of x [n, c, l] as torch.nn.GroupNorm(groups, c, eps): per (sample,
+     * group of c / groups channels), y = (x - mean) * rstd * gamma[ch] + beta[ch]; saves mean and
+     * rstd [n * groups]. Kernel: {@code kernels.GroupNorm}. This default runs the reference
+     * kernel row by row on the calling thread; backends give it their own schedule.
+     */
+    default void groupNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
+                                  int n, int c, int l, int groups, float eps) {
+        for (int row = 0; row < n * groups; row++) {
+            org.maesil.tensor.kernels.GroupNorm.groupNormForwardRow(x, gamma, beta, y, mean, rstd, c, l, groups, eps, row);
+        }
+    }
+
+    /** dx, dgamma, dbeta of group norm (all overwritten); same default as {@link #groupNormForward}. */
+    default void groupNormBackward(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy,
+                                   float[] dx, float[] dgamma, float[] dbeta, int n, int c, int l, int groups) {
+        for (int row = 0; row < n * groups; row++) {
+            org.maesil.tensor.kernels.GroupNorm.groupNormGradInputRow(x, gamma, mean, rstd, dy, dx, c, l, groups, row);
+        }
+        for (int ch = 0; ch < c; ch++) {
+            org.maesil.tensor.kernels.GroupNorm.groupNormGradParamsChannel(x, mean, rstd, dy, dgamma, dbeta, n, c, l, groups, ch);
+        }
+    }
+
     /** y = gelu(x) = x * Phi(x) (exact, erf form, as PyTorch's default), n elements. */
     void geluForward(float[] x, float[] y, int n);
 

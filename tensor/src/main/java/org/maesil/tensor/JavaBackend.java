@@ -8,6 +8,7 @@ import org.maesil.tensor.kernels.Conv3d;
 import org.maesil.tensor.kernels.ConvTranspose3d;
 import org.maesil.tensor.kernels.Elementwise;
 import org.maesil.tensor.kernels.Gelu;
+import org.maesil.tensor.kernels.GroupNorm;
 import org.maesil.tensor.kernels.LayerNorm;
 import org.maesil.tensor.kernels.Matmul;
 import org.maesil.tensor.kernels.MseLoss;
@@ -282,6 +283,55 @@ public final class JavaBackend implements Backend {
                 LayerNorm.layerNormGradParamsColumn(x, mean, rstd, dy, dgamma, dbeta, rows, cols, col);
             }
         });
+    }
+
+    @Override
+    public void groupNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
+                                 int n, int c, int l, int groups, float eps) {
+        checkGroups(c, groups, "groupNormForward");
+        long size = (long) n * c * l;
+        requireAtLeast(x, size, "groupNormForward: x");
+        requireAtLeast(y, size, "groupNormForward: y");
+        requireAtLeast(gamma, c, "groupNormForward: gamma");
+        requireAtLeast(beta, c, "groupNormForward: beta");
+        requireAtLeast(mean, (long) n * groups, "groupNormForward: mean");
+        requireAtLeast(rstd, (long) n * groups, "groupNormForward: rstd");
+        parallel.forRange(n * groups, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                GroupNorm.groupNormForwardRow(x, gamma, beta, y, mean, rstd, c, l, groups, eps, row);
+            }
+        });
+    }
+
+    @Override
+    public void groupNormBackward(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy,
+                                  float[] dx, float[] dgamma, float[] dbeta, int n, int c, int l, int groups) {
+        checkGroups(c, groups, "groupNormBackward");
+        long size = (long) n * c * l;
+        requireAtLeast(x, size, "groupNormBackward: x");
+        requireAtLeast(dy, size, "groupNormBackward: dy");
+        requireAtLeast(dx, size, "groupNormBackward: dx");
+        requireAtLeast(gamma, c, "groupNormBackward: gamma");
+        requireAtLeast(dgamma, c, "groupNormBackward: dgamma");
+        requireAtLeast(dbeta, c, "groupNormBackward: dbeta");
+        requireAtLeast(mean, (long) n * groups, "groupNormBackward: mean");
+        requireAtLeast(rstd, (long) n * groups, "groupNormBackward: rstd");
+        parallel.forRange(n * groups, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                GroupNorm.groupNormGradInputRow(x, gamma, mean, rstd, dy, dx, c, l, groups, row);
+            }
+        });
+        parallel.forRange(c, (s, e) -> {
+            for (int ch = s; ch < e; ch++) {
+                GroupNorm.groupNormGradParamsChannel(x, mean, rstd, dy, dgamma, dbeta, n, c, l, groups, ch);
+            }
+        });
+    }
+
+    private static void checkGroups(int c, int groups, String what) {
+        if (groups < 1 || c % groups != 0) {
+            throw new IllegalArgumentException(what + ": " + c + " channels cannot be split into " + groups + " groups");
+        }
     }
 
     @Override
