@@ -19,9 +19,16 @@ class AdamWParityTest {
 
     @Test
     void fiveStepsMatchPyTorch() {
+        run(false);
+        run(true);
+    }
+
+    /** With the reference kernels (fastPaths false) or the CPU fast paths. */
+    static void run(boolean fastPaths) {
         Checkpoint.Contents c = Fixtures.load("layer_adamw.safetensors");
         String prefix = c.metadata().get("prefix");
-        try (Backend be = new JavaBackend(2)) {
+        String tag = "layer_adamw " + (fastPaths ? "fast" : "ref");
+        try (Backend be = new JavaBackend(2, fastPaths)) {
             TransformerBlock block = new TransformerBlock(be, prefix, Fixtures.intMeta(c, "dim"), Fixtures.intMeta(c, "heads"),
                     4.0, Boolean.parseBoolean(c.metadata().get("qkv_bias")), LayerNorm.MAE_EPS, null);
             Checkpoint.applyParameters(c, block.parameters());
@@ -53,17 +60,17 @@ class AdamWParityTest {
                 }
                 double refLoss = c.require("loss").data[s];
                 double lossErr = Math.abs(loss - refLoss) / Math.abs(refLoss);
-                System.out.printf("parity layer_adamw step %d lr %.6g loss %.6f (torch %.6f) relErr %.2e%n", s, lr, loss, refLoss, lossErr);
+                System.out.printf("parity %s step %d lr %.6g loss %.6f (torch %.6f) relErr %.2e%n", tag, s, lr, loss, refLoss, lossErr);
                 worst = Math.max(worst, lossErr);
                 block.backward(dy);
                 opt.step(lr);
             }
             assertThat(opt.stepCount()).isEqualTo(steps);
             for (Parameter p : block.parameters()) {
-                worst = Math.max(worst, Fixtures.compare("layer_adamw", "final." + p.name, p.value, c.require("final." + p.name)));
+                worst = Math.max(worst, Fixtures.compare(tag, "final." + p.name, p.value, c.require("final." + p.name)));
             }
             for (var e : opt.stateTensors().entrySet()) {
-                worst = Math.max(worst, Fixtures.compare("layer_adamw", e.getKey(), e.getValue(), c.require(e.getKey())));
+                worst = Math.max(worst, Fixtures.compare(tag, e.getKey(), e.getValue(), c.require(e.getKey())));
             }
             assertThat(worst).as("worst relative error after " + steps + " AdamW steps").isLessThanOrEqualTo(1e-4);
         }
