@@ -73,6 +73,11 @@ public final class DicomFile {
         } catch (IOException e) {
             throw new DataException(p + ": cannot read (" + e.getMessage() + ")");
         }
+        return parse(p, b);
+    }
+
+    /** Parses the bytes of a file named {@code p} (tests feed mutated bytes here). */
+    static DicomFile parse(Path p, byte[] b) throws DataException {
         int pos;
         String ts;
         DicomFile f;

@@ -65,6 +65,11 @@ public final class DicomSeriesReader {
         return assemble(dir, files, options);
     }
 
+    /** Reads the given parsed files as one series (package-private: tests). */
+    static Volume fromFiles(Path dir, List<DicomFile> files, Options options) throws IOException {
+        return assemble(dir, files, options);
+    }
+
     /** The image series in a folder (for {@code info}). */
     public static List<SeriesInfo> listSeries(Path dir) throws IOException {
         List<SeriesInfo> out = new ArrayList<>();
@@ -152,7 +157,7 @@ public final class DicomSeriesReader {
                 throw new DataException(dir + ": mixed pixel spacings in one series: " + Arrays.toString(ps) + " in " + first.path.getFileName()
                         + ", " + Arrays.toString(p2) + " in " + f.path.getFileName());
             }
-            if (!f.ints.get(DicomFile.BITS_ALLOCATED).equals(first.ints.get(DicomFile.BITS_ALLOCATED))) {
+            if (f.requireInt(DicomFile.BITS_ALLOCATED, "BitsAllocated") != first.requireInt(DicomFile.BITS_ALLOCATED, "BitsAllocated")) {
                 throw new DataException(dir + ": mixed BitsAllocated in one series (" + first.path.getFileName() + ", " + f.path.getFileName() + ")");
             }
             double[] ipp = f.requireDoubles(DicomFile.IMAGE_POSITION, "ImagePositionPatient", 3);

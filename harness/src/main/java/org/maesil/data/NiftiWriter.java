@@ -87,7 +87,11 @@ public final class NiftiWriter {
         double[] q = o.qformAffine != null ? o.qformAffine : v.affine;
         Quatern qt = o.writeQform ? Quatern.of(q) : null;
         b.putFloat(76, qt != null ? (float) qt.qfac : 1f);
-        for (int i = 0; i < 3; i++) b.putFloat(80 + 4 * i, (float) v.spacing[i]);
+        // pixdim belongs with the qform: the lengths of its columns (the volume's spacing normally)
+        for (int i = 0; i < 3; i++) {
+            double len = Math.sqrt(q[i] * q[i] + q[4 + i] * q[4 + i] + q[8 + i] * q[8 + i]);
+            b.putFloat(80 + 4 * i, (float) (qt != null && len > 0 ? len : v.spacing[i]));
+        }
         b.putFloat(108, 352f);
         boolean integer = o.dataType != DataType.FLOAT32 && o.dataType != DataType.FLOAT64;
         b.putFloat(112, integer ? (float) o.sclSlope : 1f);
