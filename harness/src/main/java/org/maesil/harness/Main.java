@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
         description = "MAESIL, a 3D masked autoencoder for CT, on a plain-Java engine.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                PhantomCommand.class,
+                InfoCommand.class,
+                ConvertCommand.class,
                 org.maesil.metrics.MetricsCommand.class,
                 BenchCommand.class,
                 DevicesCommand.class,
