@@ -203,8 +203,10 @@ public final class Trainer {
         if (!halted) {
             Map<String, Tensor> weights = new LinkedHashMap<>();
             for (Parameter p : params) weights.put(p.name, p.value);
-            org.maesil.tensor.io.SafeTensors.write(runDir.resolve(WEIGHTS), weights,
-                    Map.of("format", "pt", "maesil.model", config.model().kind()));
+            Map<String, String> meta = new LinkedHashMap<>(); // insertion order: the same bytes every run
+            meta.put("format", "pt");
+            meta.put("maesil.model", config.model().kind());
+            org.maesil.tensor.io.SafeTensors.write(runDir.resolve(WEIGHTS), weights, meta);
         }
         double seconds = (System.nanoTime() - t0) * 1e-9;
         int end = halted ? (int) options.haltAfterStep() : total;

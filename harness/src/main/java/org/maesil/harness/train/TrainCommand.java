@@ -1,6 +1,9 @@
 package org.maesil.harness.train;
 
 import com.google.gson.GsonBuilder;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -134,15 +137,29 @@ public final class TrainCommand implements Callable<Integer> {
         o.put("seconds", result.seconds());
         o.put("meanStepSeconds", result.meanStepSeconds());
         o.put("checkpoint", out.resolve(Trainer.CHECKPOINT).toString());
+        o.put("peakHeapMiB", peakHeapMiB());
+        o.put("maxHeapMiB", Runtime.getRuntime().maxMemory() >> 20);
         o.put("modelDescription", result.model());
         if (json) {
             System.out.println(new GsonBuilder().serializeSpecialFloatingPointValues().create().toJson(o));
         } else {
-            System.out.printf(Locale.ROOT, "%s: steps %d..%d of %d, final loss %.5g, %.1f s (%.3f s/step); checkpoint %s%n",
+            System.out.printf(Locale.ROOT, "%s: steps %d..%d of %d, final loss %.5g, %.1f s (%.3f s/step), peak heap %d MiB; checkpoint %s%n",
                     out, result.startStep(), result.endStep(), result.config().totalSteps(), result.lastLoss(),
-                    result.seconds(), result.meanStepSeconds(), out.resolve(Trainer.CHECKPOINT));
+                    result.seconds(), result.meanStepSeconds(), peakHeapMiB(), out.resolve(Trainer.CHECKPOINT));
         }
         return 0;
+    }
+
+    /**
+     * Peak heap use of this JVM so far: the sum of every heap pool's peak (an upper bound, since
+     * pools peak at different moments), in MiB.
+     */
+    static long peakHeapMiB() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) sum += pool.getPeakUsage().getUsed();
+        }
+        return sum >> 20;
     }
 
     private Map<String, String> modelOptions() {
