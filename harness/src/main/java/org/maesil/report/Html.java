@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 
 /** HTML escaping and the atomic writing of a report folder. */
@@ -43,6 +44,11 @@ public final class Html {
         Path parent = target.getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+        try { // temporary folders are private (rwx------); a report is for reading
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: keep the defaults
+        }
         try {
             Files.writeString(tmp.resolve("index.html"), indexHtml, StandardCharsets.UTF_8);
             for (var e : extraFiles.entrySet()) {

@@ -108,7 +108,7 @@ public final class HtmlReport {
             Double paper = paperSet == null ? null : PaperNumbers.TABLE_III.get(paperSet);
             b.append("<tr><th>").append(Html.escape(d)).append("</th>")
                     .append(cell(s == null ? null : s.psnr(), 2, "measured"))
-                    .append("<td class=\"paper\">").append(paperSet == null ? "&mdash;" : Html.escape(paperSet)).append("</td>")
+                    .append("<td class=\"paper text\">").append(paperSet == null ? "&mdash;" : Html.escape(paperSet)).append("</td>")
                     .append(paperCell(paper, 2)).append("</tr>\n");
         }
         b.append("</tbody></table>\n<p class=\"caption\">Each measured dataset stands beside the paper dataset of the same body region; "
@@ -123,7 +123,7 @@ public final class HtmlReport {
             for (String m : models(r)) {
                 Scores s = find(r, m, d);
                 if (s == null) continue;
-                b.append("<tr><td>").append(Html.escape(d)).append("</td><td>").append(Html.escape(PaperNumbers.modelLabel(m))).append("</td>")
+                b.append("<tr><td>").append(Html.escape(d)).append("</td><td class=\"text\">").append(Html.escape(PaperNumbers.modelLabel(m))).append("</td>")
                         .append(cell(s.psnr(), 2, "")).append(cell(s.ssim3d(), 4, "")).append(cell(s.ssim2d(), 4, ""))
                         .append(s.lpips() == null ? "<td class=\"na\">not computed</td>" : cell(s.lpips(), 3, ""))
                         .append(s.maskedPsnr() == null ? "<td class=\"na\">&mdash;</td>" : cell(s.maskedPsnr(), 2, ""))
@@ -337,20 +337,21 @@ public final class HtmlReport {
             table.scores th, table.scores td { border: 1px solid var(--line); padding: 5px 10px; text-align: right; white-space: nowrap; }
             table.scores thead th { background: var(--band); text-align: center; font-weight: 600; }
             table.scores tbody th { text-align: left; }
-            table.scores td:first-child { text-align: left; }
+            table.scores td:first-child, table.scores td.text { text-align: left; }
+            table.scores td.paper.text { text-align: left; }
             th.measured, td.measured { color: var(--measured); }
             th.paper, td.paper { color: var(--paper); background: #fdf8f2; }
             .ci { color: var(--muted); font-size: 12.5px; }
             .na { color: var(--muted); font-style: italic; }
             table.kv th { text-align: left; vertical-align: top; padding: 4px 18px 4px 0; white-space: nowrap; color: var(--muted); font-weight: 600; }
             table.kv td { padding: 4px 0; }
-            .figures { display: flex; flex-wrap: wrap; gap: 18px; }
+            .figures { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
             figure.panel { margin: 0; padding: 10px; border: 1px solid var(--line); border-radius: 6px; background: var(--band); }
             figure.panel figcaption { font-weight: 600; margin-bottom: 6px; }
             table.views th { font-size: 12.5px; color: var(--muted); font-weight: 600; padding: 2px 4px; }
             table.views th.rowlabel { text-align: right; padding-right: 8px; }
             table.views td { padding: 2px; }
-            table.views img { width: 150px; height: auto; display: block; image-rendering: pixelated; background: #000; }
+            table.views img { width: 124px; height: auto; display: block; image-rendering: pixelated; background: #000; }
             .plots { display: flex; flex-wrap: wrap; gap: 18px; }
             svg.plot { background: #fff; border: 1px solid var(--line); border-radius: 6px; font-size: 11px; }
             svg.plot .plot-title { font-size: 13px; font-weight: 600; fill: var(--ink); }

@@ -60,7 +60,7 @@ public final class LossPlot {
                     boolean major = m == 1;
                     b.append(String.format(Locale.ROOT, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>",
                             left, left + pw, py, py, major ? "grid-major" : "grid-minor"));
-                    if (major || (hi - lo < 1.2 && (m == 2 || m == 5))) {
+                    if (major || (hi - lo < 2.2 && (m == 2 || m == 5))) {
                         b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" class=\"tick-y\">%s</text>",
                                 left - 6, py + 4, tickLabel(m * Math.pow(10, e))));
                     }
@@ -74,9 +74,9 @@ public final class LossPlot {
                 b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" class=\"tick-y\">%s</text>", left - 6, py + 4, tickLabel(v)));
             }
         }
-        // horizontal axis: 5 even steps
-        for (int i = 0; i <= 5; i++) {
-            double v = minX + (maxX - minX) * i / 5;
+        // horizontal axis: "nice" steps (1, 2 or 5 times a power of ten)
+        double step = niceStep((maxX - minX) / 5);
+        for (double v = Math.ceil(minX / step) * step; v <= maxX + 1e-9 * step; v += step) {
             double px = left + pw * (v - minX) / (maxX - minX);
             b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" class=\"grid-minor\"/>", px, px, top, top + ph));
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" class=\"tick-x\">%d</text>", px, top + ph + 16, Math.round(v)));
@@ -108,12 +108,18 @@ public final class LossPlot {
         return b.toString();
     }
 
+    /** The smallest of 1, 2, 5 times a power of ten that is at least raw. */
+    static double niceStep(double raw) {
+        double p = Math.pow(10, Math.floor(Math.log10(raw)));
+        for (double m : new double[] {1, 2, 5, 10}) if (m * p >= raw) return m * p;
+        return 10 * p;
+    }
+
     static String tickLabel(double v) {
         double a = Math.abs(v);
         if (a == 0) return "0";
         if (a >= 1e4 || a < 1e-3) return String.format(Locale.ROOT, "%.0e", v);
         if (a >= 100) return String.format(Locale.ROOT, "%.0f", v);
-        if (a >= 1) return String.format(Locale.ROOT, "%.3g", v);
-        return String.format(Locale.ROOT, "%.2g", v);
+        return new java.math.BigDecimal(String.format(Locale.ROOT, "%.3g", v)).stripTrailingZeros().toPlainString();
     }
 }
