@@ -59,12 +59,14 @@ public final class Attention {
         for (int t = 0; t < d; t++) {
             out[qOff + t] = 0f;
         }
-        double runningMax = Double.NEGATIVE_INFINITY;
+        // -Double.MAX_VALUE, not Double.NEGATIVE_INFINITY: TornadoVM 5.2 emits a double infinity
+        // as the float expression -1.0F/0.0F, and OpenCL then rejects fmax(float, double)
+        double runningMax = -Double.MAX_VALUE;
         double runningSum = 0.0;
         for (int tileStart = 0; tileStart < lk; tileStart += KEY_TILE) {
             int tileEnd = Math.min(tileStart + KEY_TILE, lk);
             // pass 1: the largest score of this tile
-            double tileMax = Double.NEGATIVE_INFINITY;
+            double tileMax = -Double.MAX_VALUE;
             for (int j = tileStart; j < tileEnd; j++) {
                 double s = scale * dotProduct(q, qOff, k, kvBase + j * d, d);
                 tileMax = Math.max(tileMax, s);
