@@ -30,6 +30,9 @@ public final class Models {
 
     static {
         register("maesil", Models::maesil);
+        register("ae", org.maesil.model.baselines.Baselines::ae);
+        register("vae", org.maesil.model.baselines.Baselines::vae);
+        register("vqvae", org.maesil.model.baselines.Baselines::vqvae);
     }
 
     /** Registers (or replaces) the factory of a model kind. */
