@@ -184,21 +184,33 @@ public final class Lpips {
         return new VolumeResult((axial + coronal + sagittal) / 3, axial, coronal, sagittal);
     }
 
-    /** Mean LPIPS over the slices perpendicular to axis (0 = x, 1 = y, 2 = z). */
+    /** Slices scored per batch of convolutions (bounds the memory of the feature maps). */
+    static final int SLICE_BATCH = 16;
+
+    /** Mean LPIPS over the slices perpendicular to axis (0 = x, 1 = y, 2 = z), in batches of slices. */
     private double axisMean(float[] a, float[] b, int nx, int ny, int nz, int axis, int step) {
         int count = axis == 2 ? nz : axis == 1 ? ny : nx;
         int rows = axis == 2 ? ny : nz;
         int cols = axis == 0 ? ny : nx;
-        float[] sa = new float[rows * cols], sb = new float[rows * cols];
+        int plane = rows * cols;
+        int total = (count + step - 1) / step;
         double sum = 0;
-        int used = 0;
-        for (int s = 0; s < count; s += step) {
-            slice(a, nx, ny, axis, s, rows, cols, sa);
-            slice(b, nx, ny, axis, s, rows, cols, sb);
-            sum += distance(sa, sb, rows, cols);
-            used++;
+        for (int first = 0; first < total; first += SLICE_BATCH) {
+            int n = Math.min(SLICE_BATCH, total - first);
+            float[] sa = new float[n * plane], sb = new float[n * plane];
+            float[] buf = new float[plane];
+            for (int i = 0; i < n; i++) {
+                int s = (first + i) * step;
+                slice(a, nx, ny, axis, s, rows, cols, buf);
+                System.arraycopy(buf, 0, sa, i * plane, plane);
+                slice(b, nx, ny, axis, s, rows, cols, buf);
+                System.arraycopy(buf, 0, sb, i * plane, plane);
+            }
+            for (double[] terms : layerTerms(sa, sb, n, rows, cols)) {
+                for (double t : terms) sum += t;
+            }
         }
-        return sum / used;
+        return sum / total;
     }
 
     /** Copies slice s perpendicular to axis into out [rows, cols] (see {@link #volume}). */
