@@ -75,6 +75,18 @@ public final class Phantom {
                 "phantom " + region + " size " + size + " seed " + seed);
     }
 
+    /** The voxel (i, j, k) nearest to phantom millimetres (u, v, w) in {@code generate(region, size, seed)} (tests). */
+    static int[] voxelOf(String region, int size, long seed, double u, double v, double w) {
+        double w0 = switch (region) { case "abdomen" -> 170; case "thorax" -> 400; default -> 0; };
+        double w1 = switch (region) { case "abdomen" -> 470; case "thorax" -> 700; default -> 720; };
+        Anatomy a = new Anatomy(seed);
+        Grid g = new Grid(size, 400.0 / size, (w1 - w0) / size, w0, a.vShift);
+        return new int[] {
+                (int) Math.round((u + 200) / g.sxy - 0.5),
+                (int) Math.round((v + 200 - g.vShift) / g.sxy - 0.5),
+                (int) Math.round((w - w0) / g.sz - 0.5)};
+    }
+
     /** Voxel index to phantom millimetres: u lateral (+ patient left), v posterior, w superior. */
     static final class Grid {
         final int n;

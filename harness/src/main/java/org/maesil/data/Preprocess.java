@@ -19,11 +19,10 @@ public final class Preprocess {
     /** v' = clamp((v - lo) / (hi - lo), 0, 1), in place. */
     public static void windowInPlace(float[] v, double lo, double hi) {
         if (!(hi > lo)) throw new IllegalArgumentException("window [" + lo + ", " + hi + "] needs lo < hi");
-        float flo = (float) lo;
-        float scale = (float) (1.0 / (hi - lo));
+        double range = hi - lo;
         for (int i = 0; i < v.length; i++) {
-            float w = (v[i] - flo) * scale;
-            v[i] = w < 0f ? 0f : (w > 1f ? 1f : w);
+            double w = (v[i] - lo) / range;
+            v[i] = w < 0 ? 0f : (w > 1 ? 1f : (float) w);
         }
     }
 

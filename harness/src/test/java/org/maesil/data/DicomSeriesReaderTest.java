@@ -219,7 +219,7 @@ class DicomSeriesReaderTest {
         int headerEnd = src.length - 128 * 128 * 2; // pixel data is the tail
         Random rnd = new Random(777);
         int ok = 0, failed = 0;
-        for (int c = 0; c < 3000; c++) {
+        for (int c = 0; c < 2000; c++) {
             byte[] m = src.clone();
             int edits = 1 + rnd.nextInt(4);
             for (int e = 0; e < edits; e++) {

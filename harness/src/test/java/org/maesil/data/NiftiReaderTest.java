@@ -168,7 +168,7 @@ class NiftiReaderTest {
         none.writeQform = false;
         none.writeSform = false;
         NiftiWriter.write(tmp.resolve("n.nii.gz"), v, none);
-        assertThat(NiftiReader.read(tmp.resolve("n.nii.gz")).affine).containsExactly(0.8, 0, 0, 0, 0, 0.699999988079071, 0, 0, 0, 0, 2.5, 0, 0, 0, 0, 1);
+        assertThat(NiftiReader.read(tmp.resolve("n.nii.gz")).affine).containsExactly((float) 0.8, 0, 0, 0, 0, (float) 0.7, 0, 0, 0, 0, 2.5, 0, 0, 0, 0, 1);
     }
 
     @Test
@@ -234,7 +234,7 @@ class NiftiReaderTest {
         }
         Random rnd = new Random(20240611);
         int ok = 0, failed = 0;
-        for (int c = 0; c < 3000; c++) {
+        for (int c = 0; c < 2000; c++) {
             byte[] src = c % 2 == 0 ? nifti1 : nifti2;
             int hdr = c % 2 == 0 ? 348 : 540;
             byte[] m = src.clone();
