@@ -34,6 +34,8 @@ public final class Phantom {
     private Phantom() {}
 
     public static final float AIR = -1000, FAT = -100, MUSCLE = 50, SKIN = 30;
+    /** Marker lumen value: stool, drawn as a mottled mix of gas and soft matter. */
+    static final float STOOL = -12345;
 
     /** The regions phantoms can show. */
     public static final List<String> REGIONS = List.of("abdomen", "thorax", "fullbody");
@@ -200,7 +202,7 @@ public final class Phantom {
         // ---------------------------------------------------------------- body shape per height
 
         private static final double[] KW = {-50, 80, 170, 260, 380, 450, 560, 650, 760};
-        private static final double[] KA = {178, 180, 165, 150, 150, 158, 166, 170, 160};
+        private static final double[] KA = {178, 180, 165, 150, 152, 160, 160, 148, 135};
         private static final double[] KBA = {100, 105, 108, 112, 112, 105, 100, 95, 90};
         private static final double[] KBP = {108, 112, 100, 98, 100, 105, 108, 105, 100};
 
@@ -245,22 +247,27 @@ public final class Phantom {
         /** Centre of the vertebral bodies (v, mm): further back in the chest, where the lungs wrap around it. */
         double vSpine(double w) {
             double bPost = knot(KBP, w) * scaleB * (1 + 0.1 * (fatScale - 1));
-            double t = Math.max(0, Math.min(1, (w - (wDiaph - 100)) / 100));
+            double t = Math.max(0, Math.min(1, (w - (wDiaph - 130)) / 160));
+            t = t * t * (3 - 2 * t); // smooth curve of the spine (lumbar lordosis into thoracic kyphosis)
             return bPost - (72 - 14 * t) - 10 * (fatScale - 1);
         }
 
         /** Body outline: normalised radius (1 at the skin), anterior rounder, posterior flatter. */
         static double bodyRho(double u, double v, Slice s) {
-            double b = v < 0 ? s.bAnt : s.bPost;
-            double p = v < 0 ? 2.2 : 3.0;
-            return Math.pow(Math.pow(Math.abs(u) / s.a, p) + Math.pow(Math.abs(v) / b, p), 1 / p);
+            double x = Math.abs(u) / s.a;
+            if (v < 0) {
+                double y = -v / s.bAnt;
+                return Math.sqrt(x * x + y * y);                 // anterior: an ellipse
+            }
+            double y = v / s.bPost;
+            return Math.cbrt(x * x * x + y * y * y);             // posterior: flatter (superellipse, power 3)
         }
 
         /** Diaphragm (lung base) height at (u, v): right dome higher, lower laterally and posteriorly. */
         double lungBase(double u, double v) {
             double side = u < 0 ? 0 : -15;
-            double lat = (Math.abs(u) - 60) / 80;
-            return wDiaph + side - 35 * lat * lat - 30 * Math.max(0, v / 80);
+            double lat = (Math.abs(u) - 55) / 80, ap = (v + 10) / 85;
+            return wDiaph + side - 35 * lat * lat - 25 * ap * ap - 20 * Math.max(0, v / 80);
         }
 
         // ---------------------------------------------------------------- the voxel value
@@ -298,8 +305,19 @@ public final class Phantom {
             float organ = organ(u, v, w, s, base, idx);
             if (!Float.isNaN(organ)) return organ;
             float bw = bowel[idx];
+            if (bw == STOOL) return stool(u, v, w);
             if (!Float.isNaN(bw)) return bw;
             return -95 + 8 * (float) deform(u, v, w, 4); // intra-abdominal fat
+        }
+
+        /** Stool: gas bubbles in soft matter, from a cheap hash of the position on a 4 mm lattice. */
+        static float stool(double u, double v, double w) {
+            long h = (long) Math.floor(u / 4) * 73856093L ^ (long) Math.floor(v / 4) * 19349663L ^ (long) Math.floor(w / 4) * 83492791L;
+            h ^= h >>> 13;
+            h *= 0x5bd1e995L;
+            h ^= h >>> 15;
+            int b = (int) (h & 7);
+            return b < 3 ? AIR : (b < 5 ? -300 : 10);
         }
 
         float table(double u, double v, Slice s) {
@@ -479,7 +497,7 @@ public final class Phantom {
             double apex = discs[firstThoracicDisc + 12] + 25;
             if (w > apex) return false;
             if (w > apex - 130) {
-                double rr = 150 * Math.sqrt((apex - w) / 130);
+                double rr = 105 * Math.sqrt((apex - w) / 130);
                 return Math.hypot(Math.abs(u) - 50, 1.3 * (v - 10)) < rr;
             }
             return true;
@@ -615,14 +633,14 @@ public final class Phantom {
             }
             // colon: ascending, transverse, descending, sigmoid, rectum (gas and stool)
             double[][] colon = {
-                    {-88, 5, 150}, {-92, 0, wDiaph - 140}, {-80, -20, wDiaph - 110}, {-40, -65, wDiaph - 125},
-                    {10, -70, wDiaph - 140}, {60, -50, wDiaph - 110}, {85, 0, wDiaph - 95}, {90, 20, wDiaph - 150},
-                    {85, 15, 190}, {70, -20, 140}, {25, -30, 120}, {0, vs + 10, 100}, {0, vs + 20, 40}};
+                    {-78, 5, 150}, {-82, 0, wDiaph - 140}, {-72, -20, wDiaph - 112}, {-40, -62, wDiaph - 125},
+                    {10, -66, wDiaph - 140}, {55, -48, wDiaph - 110}, {75, 0, wDiaph - 97}, {80, 20, wDiaph - 150},
+                    {78, 15, 190}, {62, -20, 140}, {25, -30, 120}, {0, vs + 10, 100}, {0, vs + 20, 40}};
             for (int i = 0; i + 1 < colon.length; i++) {
                 double[] p = colon[i], q = colon[i + 1];
-                double r = 17 + 6 * rnd.nextDouble();
-                float content = rnd.nextDouble() < 0.3 ? -250 : 20;
-                duct(bowel, new Tube(jit(p, 5), jit(q, 5), r, r), content, 45, 2.5, 0.15 + 0.6 * rnd.nextDouble());
+                double r = 13 + 5 * rnd.nextDouble();
+                float content = rnd.nextDouble() < 0.5 ? STOOL : 20;
+                duct(bowel, new Tube(jit(p, 5), jit(q, 5), r, r), content, 45, 2.5, 0.1 + 0.4 * rnd.nextDouble());
             }
             // small bowel loops: random walks in the lower abdomen
             int loops = 10 + rnd.nextInt(6);
