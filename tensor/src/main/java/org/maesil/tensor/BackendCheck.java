@@ -220,6 +220,29 @@ public final class BackendCheck {
                 return outputs("dx", dx, "dgamma", dgamma, "dbeta", dbeta);
             };
         }));
+        c.add(new Case("groupNorm forward", "groupNormForward", "forward", List.of("GroupNorm"), r -> {
+            int n = 2, ch = 6, l = 20, groups = 3;
+            float[] x = uniform(r, n * ch * l, -3, 3), gamma = uniform(r, ch, 0.5, 1.5), beta = uniform(r, ch);
+            float[] y = new float[n * ch * l], mean = new float[n * groups], rstd = new float[n * groups];
+            return be -> {
+                be.groupNormForward(x, gamma, beta, y, mean, rstd, n, ch, l, groups, 1e-5f);
+                return outputs("y", y, "mean", mean, "rstd", rstd);
+            };
+        }));
+        c.add(new Case("groupNorm backward", "groupNormBackward", "backward", List.of("GroupNorm"), r -> {
+            int n = 2, ch = 6, l = 20, groups = 3;
+            float[] x = uniform(r, n * ch * l, -3, 3), gamma = uniform(r, ch, 0.5, 1.5), beta = uniform(r, ch);
+            float[] dy = uniform(r, n * ch * l);
+            float[] y = new float[n * ch * l], mean = new float[n * groups], rstd = new float[n * groups];
+            try (JavaBackend ref = new JavaBackend(1)) {
+                ref.groupNormForward(x, gamma, beta, y, mean, rstd, n, ch, l, groups, 1e-5f);
+            }
+            float[] dx = new float[n * ch * l], dgamma = new float[ch], dbeta = new float[ch];
+            return be -> {
+                be.groupNormBackward(x, gamma, mean, rstd, dy, dx, dgamma, dbeta, n, ch, l, groups);
+                return outputs("dx", dx, "dgamma", dgamma, "dbeta", dbeta);
+            };
+        }));
         c.add(new Case("gelu forward", "geluForward", "forward", List.of("Gelu"), r -> {
             int n = 1000;
             float[] x = uniform(r, n, -5, 5), y = new float[n];

@@ -442,6 +442,52 @@ public final class TornadoBackend implements Backend, GeneratedCode {
                         .task("gradParams", TornadoTasks::layerNormGradParams, x, mean, rstd, dy, dgamma, dbeta, rows, cols));
     }
 
+    private static void groupNormShapes(String op, int n, int c, int l, int groups) {
+        if (n < 0 || c < 1 || l < 0 || groups < 1 || c % groups != 0) {
+            throw new IllegalArgumentException(op + ": need n, l >= 0, c, groups >= 1 and groups dividing c, got n=" + n
+                    + " c=" + c + " l=" + l + " groups=" + groups);
+        }
+    }
+
+    @Override
+    public void groupNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
+                                 int n, int c, int l, int groups, float eps) {
+        groupNormShapes("groupNormForward", n, c, l, groups);
+        long size = (long) n * c * l;
+        need(x, size, "groupNormForward", "x");
+        need(y, size, "groupNormForward", "y");
+        need(gamma, c, "groupNormForward", "gamma");
+        need(beta, c, "groupNormForward", "beta");
+        need(mean, (long) n * groups, "groupNormForward", "mean");
+        need(rstd, (long) n * groups, "groupNormForward", "rstd");
+        int rows = n * groups;
+        if (rows == 0) return;
+        run("groupNormForward", new Object[] {x, gamma, beta}, new Object[] {y, mean, rstd}, new Object[0],
+                new int[] {n, c, l, groups}, new float[] {eps},
+                (g, f) -> g.task("groupNormForward", TornadoTasks::groupNormForward, x, gamma, beta, y, mean, rstd, c, l, groups, f, rows));
+    }
+
+    @Override
+    public void groupNormBackward(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy,
+                                  float[] dx, float[] dgamma, float[] dbeta, int n, int c, int l, int groups) {
+        groupNormShapes("groupNormBackward", n, c, l, groups);
+        long size = (long) n * c * l;
+        need(x, size, "groupNormBackward", "x");
+        need(dy, size, "groupNormBackward", "dy");
+        need(dx, size, "groupNormBackward", "dx");
+        need(gamma, c, "groupNormBackward", "gamma");
+        need(dgamma, c, "groupNormBackward", "dgamma");
+        need(dbeta, c, "groupNormBackward", "dbeta");
+        need(mean, (long) n * groups, "groupNormBackward", "mean");
+        need(rstd, (long) n * groups, "groupNormBackward", "rstd");
+        int rows = n * groups;
+        run("groupNormBackward", new Object[] {x, gamma, mean, rstd, dy}, new Object[] {dx, dgamma, dbeta}, new Object[0],
+                new int[] {n, c, l, groups}, null,
+                (g, f) -> g
+                        .task("gradInput", TornadoTasks::groupNormGradInput, x, gamma, mean, rstd, dy, dx, c, l, groups, rows)
+                        .task("gradParams", TornadoTasks::groupNormGradParams, x, mean, rstd, dy, dgamma, dbeta, n, c, l, groups));
+    }
+
     @Override
     public void geluForward(float[] x, float[] y, int n) {
         need(x, n, "geluForward", "x");

@@ -6,6 +6,7 @@ import org.maesil.tensor.kernels.Conv3d;
 import org.maesil.tensor.kernels.ConvTranspose3d;
 import org.maesil.tensor.kernels.Elementwise;
 import org.maesil.tensor.kernels.Gelu;
+import org.maesil.tensor.kernels.GroupNorm;
 import org.maesil.tensor.kernels.LayerNorm;
 import org.maesil.tensor.kernels.Matmul;
 import org.maesil.tensor.kernels.MseLoss;
@@ -132,6 +133,28 @@ public final class TornadoTasks {
                                            float[] dbeta, int rows, int cols) {
         for (@Parallel int col = 0; col < cols; col++) {
             LayerNorm.layerNormGradParamsColumn(x, mean, rstd, dy, dgamma, dbeta, rows, cols, col);
+        }
+    }
+
+    /** f = {eps}; one row per (sample, group). */
+    public static void groupNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
+                                        int c, int l, int groups, float[] f, int rows) {
+        for (@Parallel int row = 0; row < rows; row++) {
+            GroupNorm.groupNormForwardRow(x, gamma, beta, y, mean, rstd, c, l, groups, f[0], row);
+        }
+    }
+
+    public static void groupNormGradInput(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy, float[] dx,
+                                          int c, int l, int groups, int rows) {
+        for (@Parallel int row = 0; row < rows; row++) {
+            GroupNorm.groupNormGradInputRow(x, gamma, mean, rstd, dy, dx, c, l, groups, row);
+        }
+    }
+
+    public static void groupNormGradParams(float[] x, float[] mean, float[] rstd, float[] dy, float[] dgamma, float[] dbeta,
+                                           int n, int c, int l, int groups) {
+        for (@Parallel int ch = 0; ch < c; ch++) {
+            GroupNorm.groupNormGradParamsChannel(x, mean, rstd, dy, dgamma, dbeta, n, c, l, groups, ch);
         }
     }
 
