@@ -33,7 +33,7 @@ public final class FastMatmul {
 
     private final Parallel parallel;
     private float[] packedB = new float[0];
-    /** Per-thread packed A block (MC*KC) followed by 96 floats of edge-tile scratch. */
+    /** Per-thread packed A block (MC*KC) followed by MR*NR floats of edge-tile scratch. */
     private final ThreadLocal<float[]> packedA = ThreadLocal.withInitial(() -> new float[MC * KC + MR * NR]);
 
     public FastMatmul(Parallel parallel) {

@@ -14,7 +14,7 @@ import org.maesil.tensor.Parallel;
  *   pack K and V once per head (as B panels: keys as columns for Q K^T and dO V^T;
  *   per key tile with head dims as columns for P V and dS K); pack Q and dO per query tile.
  *   forward:  for each query tile i (BQ = 72 rows):
- *               for each key tile j (BK = 48 keys):
+ *               for each key tile j (BK = 3 NR keys: 48 with AVX2, 96 with AVX-512):
  *                 S = Q_i K_j^T                          (BQ x BK, in L1)
  *                 online softmax: m_new = max(m, rowmax(scale S)), l = l e^(m - m_new) + rowsum P,
  *                 P = e^(scale S - m_new); O_i = O_i e^(m - m_new) + P V_j
@@ -33,7 +33,7 @@ import org.maesil.tensor.Parallel;
  */
 public final class FlashAttention {
     static final int BQ = 72;  // query rows per tile: a multiple of the tile's 6 rows
-    static final int BK = 48;  // keys per tile: a multiple of the tile's 16 columns and of 6
+    static final int BK = 3 * MicroKernel6x16.NR;  // keys per tile (48 AVX2, 96 AVX-512): a multiple of the tile's NR columns and of 6
     private static final int MR = MicroKernel6x16.MR, NR = MicroKernel6x16.NR;
 
     private final Parallel parallel;
@@ -121,7 +121,7 @@ public final class FlashAttention {
                     w.m[r] = mNew;
                     float sum = 0f;
                     int pOff = (r / MR) * MR * BK + r % MR;
-                    for (int j = 0; j < BK; j += 8) {
+                    for (int j = 0; j < BK; j += VectorExp.S.length()) {
                         FloatVector p = VectorExp.exp(FloatVector.fromArray(VectorExp.S, w.s, so + j).mul(scale).sub(mNew));
                         p.intoArray(w.s, so + j);
                     }
@@ -247,7 +247,7 @@ public final class FlashAttention {
         for (int r = 0; r < mq; r++) {
             int so = r * BK;
             float l = lse[row0 + r], dl = delta[row0 + r];
-            for (int j = 0; j < BK; j += 8) {
+            for (int j = 0; j < BK; j += VectorExp.S.length()) {
                 FloatVector p = VectorExp.exp(FloatVector.fromArray(VectorExp.S, w.s, so + j).mul(scale).sub(l));
                 FloatVector ds = p.mul(FloatVector.fromArray(VectorExp.S, w.dp, so + j).sub(dl));
                 p.intoArray(w.s, so + j);

@@ -4,13 +4,15 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The register tile of the fast matmul: a 6 x 16 block of C accumulated in twelve 8-lane
- * AVX2 registers (6 rows x 2 vectors), from one packed 6-row panel of A and one packed
- * 16-column panel of B (see {@link Packing}).
+ * The register tile of the fast matmul: a 6 x NR block of C accumulated in twelve vector
+ * registers (6 rows x 2 vectors), from one packed 6-row panel of A and one packed NR-column
+ * panel of B (see {@link Packing}). NR = 2 vector lengths of the machine's preferred species:
+ * 16 floats with AVX2 (8-lane ymm registers), 32 with AVX-512 (16-lane zmm registers). The
+ * class name keeps the AVX2 shape.
  *
- * <p>Per step p of the kc loop it loads two vectors of B (16 floats, contiguous), broadcasts
+ * <p>Per step p of the kc loop it loads two vectors of B (NR floats, contiguous), broadcasts
  * the six A values of column p (contiguous), and does 12 fused multiply-adds: 12
- * accumulators + 2 B vectors + 1 broadcast = 15 of the 16 ymm registers. A larger tile
+ * accumulators + 2 B vectors + 1 broadcast = 15 registers (AVX2 has 16). A larger tile
  * (4 x 24) spills on AVX2.
  *
  * <p>Summation order of every C element: its kc products in order p = 0, 1, ..., then added
@@ -20,13 +22,15 @@ import jdk.incubator.vector.VectorSpecies;
 final class MicroKernel6x16 {
     private MicroKernel6x16() {}
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector register: 8 (AVX2) or 16 (AVX-512). */
+    static final int LANES = S.length();
     static final int MR = 6;
-    static final int NR = 16;
+    static final int NR = 2 * LANES;
 
     /**
-     * c[cOff + r*ldc + j] (+)= sum_p ap[aOff + p*6 + r] * bp[bOff + p*16 + j] for r < rows,
-     * j < cols (rows <= 6, cols <= 16). scratch[so .. so+96): spill space for edge tiles.
+     * c[cOff + r*ldc + j] (+)= sum_p ap[aOff + p*6 + r] * bp[bOff + p*NR + j] for r < rows,
+     * j < cols (rows <= 6, cols <= NR). scratch[so .. so + 6*NR): spill space for edge tiles.
      */
     static void tile(float[] ap, int aOff, float[] bp, int bOff, int kc,
                      float[] c, int cOff, int ldc, int rows, int cols, boolean accumulate,
@@ -40,7 +44,7 @@ final class MicroKernel6x16 {
         for (int p = 0; p < kc; p++) {
             int ao = aOff + p * MR, bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bo + 8);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bo + LANES);
             FloatVector a = FloatVector.broadcast(S, ap[ao]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
             a = FloatVector.broadcast(S, ap[ao + 1]);
@@ -64,12 +68,12 @@ final class MicroKernel6x16 {
             return;
         }
         // Edge tile: spill the registers, then copy the valid rows x cols part.
-        c00.intoArray(scratch, so + 0);  c01.intoArray(scratch, so + 8);
-        c10.intoArray(scratch, so + 16); c11.intoArray(scratch, so + 24);
-        c20.intoArray(scratch, so + 32); c21.intoArray(scratch, so + 40);
-        c30.intoArray(scratch, so + 48); c31.intoArray(scratch, so + 56);
-        c40.intoArray(scratch, so + 64); c41.intoArray(scratch, so + 72);
-        c50.intoArray(scratch, so + 80); c51.intoArray(scratch, so + 88);
+        c00.intoArray(scratch, so + 0 * NR); c01.intoArray(scratch, so + 0 * NR + LANES);
+        c10.intoArray(scratch, so + 1 * NR); c11.intoArray(scratch, so + 1 * NR + LANES);
+        c20.intoArray(scratch, so + 2 * NR); c21.intoArray(scratch, so + 2 * NR + LANES);
+        c30.intoArray(scratch, so + 3 * NR); c31.intoArray(scratch, so + 3 * NR + LANES);
+        c40.intoArray(scratch, so + 4 * NR); c41.intoArray(scratch, so + 4 * NR + LANES);
+        c50.intoArray(scratch, so + 5 * NR); c51.intoArray(scratch, so + 5 * NR + LANES);
         for (int r = 0; r < rows; r++) {
             int ci = cOff + r * ldc;
             for (int j = 0; j < cols; j++) {
@@ -82,9 +86,9 @@ final class MicroKernel6x16 {
     private static void store(float[] c, int off, FloatVector v0, FloatVector v1, boolean accumulate) {
         if (accumulate) {
             v0 = v0.add(FloatVector.fromArray(S, c, off));
-            v1 = v1.add(FloatVector.fromArray(S, c, off + 8));
+            v1 = v1.add(FloatVector.fromArray(S, c, off + LANES));
         }
         v0.intoArray(c, off);
-        v1.intoArray(c, off + 8);
+        v1.intoArray(c, off + LANES);
     }
 }

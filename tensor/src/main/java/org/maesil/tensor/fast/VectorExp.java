@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * exp(x) on 8 floats at once (Cephes expf): x = n ln2 + r with n = round(x / ln2), |r| <= ln2/2,
+ * exp(x) on one vector of floats (8 with AVX2, 16 with AVX-512) at once (Cephes expf): x = n ln2 + r with n = round(x / ln2), |r| <= ln2/2,
  * exp(r) by a degree-6 polynomial, times 2^n built in the exponent bits. Relative error about
  * 2 ulp; inputs are clamped to [-87.3, 88.7] (so exp of anything below -87.3 gives ~1e-38, not 0).
  * Pure arithmetic, so every thread gets the same bits.
@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorExp {
     private VectorExp() {}
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
+    static final VectorSpecies<Float> S = MicroKernel6x16.S;
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;

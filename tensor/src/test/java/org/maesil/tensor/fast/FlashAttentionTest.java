@@ -37,13 +37,14 @@ class FlashAttentionTest {
 
     @Test
     void vectorExpIsAccurate() {
-        float[] x = new float[8];
-        float[] y = new float[8];
+        int lanes = VectorExp.S.length();
+        float[] x = new float[lanes];
+        float[] y = new float[lanes];
         double worst = 0;
-        for (int i = -8700; i <= 8800; i += 8) {
-            for (int t = 0; t < 8; t++) x[t] = (i + t) * 0.01f + 0.0037f;
+        for (int i = -8700; i <= 8800; i += lanes) {
+            for (int t = 0; t < lanes; t++) x[t] = (i + t) * 0.01f + 0.0037f;
             VectorExp.exp(jdk.incubator.vector.FloatVector.fromArray(VectorExp.S, x, 0)).intoArray(y, 0);
-            for (int t = 0; t < 8; t++) {
+            for (int t = 0; t < lanes; t++) {
                 if (x[t] < -87f || x[t] > 88f) continue;
                 double e = Math.exp(x[t]);
                 worst = Math.max(worst, Math.abs(y[t] - e) / e);
