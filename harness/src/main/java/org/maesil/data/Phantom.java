@@ -26,7 +26,7 @@ import java.util.stream.IntStream;
  * gives the same volume, bit for bit, whatever the thread count.
  *
  * <p>Geometry: {@code size}^3 voxels; 400 mm field of view in-plane; z covers the region
- * (abdomen 300 mm, thorax 300 mm, full body 720 mm). Voxel x increases towards the patient's left,
+ * (abdomen 300 mm, thorax 300 mm, full body 700 mm: pelvis to lung apices). Voxel x increases towards the patient's left,
  * y towards posterior, z towards superior (affine LPS-like, i.e. axis codes "LPS"), so an axial
  * slice shown with x to the right and y down is in the radiological convention.
  */
@@ -42,13 +42,8 @@ public final class Phantom {
 
     /** Generates a phantom; {@code region} is abdomen, thorax or fullbody; size 8..1024. */
     public static Volume generate(String region, int size, long seed) {
-        double w0, w1;
-        switch (region) {
-            case "abdomen" -> { w0 = 170; w1 = 470; }
-            case "thorax" -> { w0 = 400; w1 = 700; }
-            case "fullbody" -> { w0 = 0; w1 = 720; }
-            default -> throw new IllegalArgumentException("unknown phantom region '" + region + "' (abdomen, thorax or fullbody)");
-        }
+        double[] range = heights(region);
+        double w0 = range[0], w1 = range[1];
         if (size < 8 || size > 1024) throw new IllegalArgumentException("phantom size must be 8..1024, got " + size);
         Anatomy a = new Anatomy(seed);
         double sxy = 400.0 / size, sz = (w1 - w0) / size;
@@ -77,10 +72,19 @@ public final class Phantom {
                 "phantom " + region + " size " + size + " seed " + seed);
     }
 
+    /** The heights (mm, 0 at the pelvic floor) a region covers: {bottom, top}. */
+    static double[] heights(String region) {
+        return switch (region) {
+            case "abdomen" -> new double[] {170, 470};
+            case "thorax" -> new double[] {390, 690};
+            case "fullbody" -> new double[] {0, 700};
+            default -> throw new IllegalArgumentException("unknown phantom region '" + region + "' (abdomen, thorax or fullbody)");
+        };
+    }
+
     /** The voxel (i, j, k) nearest to phantom millimetres (u, v, w) in {@code generate(region, size, seed)} (tests). */
     static int[] voxelOf(String region, int size, long seed, double u, double v, double w) {
-        double w0 = switch (region) { case "abdomen" -> 170; case "thorax" -> 400; default -> 0; };
-        double w1 = switch (region) { case "abdomen" -> 470; case "thorax" -> 700; default -> 720; };
+        double w0 = heights(region)[0], w1 = heights(region)[1];
         Anatomy a = new Anatomy(seed);
         Grid g = new Grid(size, 400.0 / size, (w1 - w0) / size, w0, a.vShift);
         return new int[] {
@@ -285,8 +289,7 @@ public final class Phantom {
             if (depth < fatT) return FAT + 8 * (float) deform(u, v, w, 1);
             float bone = bone(u, v, w, s, depth, fatT);
             if (!Float.isNaN(bone)) return bone;
-            double muscleT = s.muscle + (thoraxLevel && v < 0 ? 8 * Math.max(0, 1 - Math.abs(Math.abs(u) - 60) / 50) : 0);
-            if (w > wDiaph + 130 && v < -20) muscleT += 12; // pectoral muscles
+            double muscleT = s.muscle + extraWall(u, v, w, s);
             if (depth < fatT + muscleT) return MUSCLE;
             if (paraspinal(u, v, s) || psoas(u, v, w, s) || gluteal(u, v, w, s)) return MUSCLE + 5 * (float) deform(u, v, w, 2);
             // thoracic wall: ribs band (intercostal muscle between ribs)
@@ -360,9 +363,36 @@ public final class Phantom {
             return (1 - r) * mm < 1.8 ? 800 : 210;
         }
 
+        /** Chest wall muscle beyond the basic layer: pectorals in front, the shoulder-blade muscles behind (upper chest). */
+        double extraWall(double u, double v, double w, Slice s) {
+            boolean thoraxLevel = w > wDiaph - 60;
+            double extra = thoraxLevel && v < 0 ? 8 * Math.max(0, 1 - Math.abs(Math.abs(u) - 60) / 50) : 0;
+            double top = discs[firstThoracicDisc + 12];
+            if (w > wDiaph + 130 && v < -20) extra += 12; // pectoral muscles
+            if (w > top - 175 && w < top + 10 && v > 10) {
+                double fade = Math.min(1, Math.min((w - (top - 175)) / 30, (top + 10 - w) / 30));
+                extra += 22 * fade * Math.min(1, (v - 10) / 30) * Math.max(0, 1 - Math.abs(Math.abs(u) - 85) / 60);
+            }
+            return extra;
+        }
+
+        /** The shoulder blade: a thin plate inside the posterior wall muscles of the upper chest. */
+        float scapula(double u, double v, double w, Slice s, double depth, double fatT) {
+            double top = discs[firstThoracicDisc + 12];
+            if (w < top - 160 || w > top - 5 || v < 15) return Float.NaN;
+            double au = Math.abs(u);
+            double width = 45 + 35 * Math.min(1, (w - (top - 160)) / 90); // narrow tip below, wide above
+            if (au < 100 - width || au > 125) return Float.NaN;
+            double mid = fatT + s.muscle * 0.5 + 0.5 * extraWall(u, v, w, s);
+            double d = Math.abs(depth - mid);
+            return d < 3 ? (d < 1.5 ? 300 : 750) : Float.NaN;
+        }
+
         float bone(double u, double v, double w, Slice s, double depth, double fatT) {
             float spine = spine(u, v, w, s);
             if (!Float.isNaN(spine)) return spine;
+            float sc = scapula(u, v, w, s, depth, fatT);
+            if (!Float.isNaN(sc)) return sc;
             float rib = ribs(u, v, w, s, depth, fatT);
             if (!Float.isNaN(rib)) return rib;
             if (w < 220) {
@@ -401,7 +431,7 @@ public final class Phantom {
             // sternum (anterior midline) and costal cartilage / ribs along the wall
             double lowest = discs[firstThoracicDisc] - 20, top = discs[firstThoracicDisc + 12];
             if (w < lowest - 70 || w > top + 30) return Float.NaN;
-            double ribDepth = fatT + s.muscle + 5.5;
+            double ribDepth = fatT + s.muscle + extraWall(u, v, w, s) + 5.5;
             if (v < 0 && Math.abs(u) < 17 && w > wDiaph + 5 && w < top - 15) {
                 double dd = depth - ribDepth;
                 if (dd > -4 && dd < 7) return (dd < -2.5 || dd > 5.5 || Math.abs(u) > 15) ? 700 : 230;
@@ -419,9 +449,9 @@ public final class Phantom {
             if (Math.abs(dd) > 4.5) return Float.NaN;
             double theta = Math.abs(Math.atan2(u, v)); // 0 posterior, pi anterior
             if (theta < 0.28) return Float.NaN;
-            double drop = 75 * Math.pow(theta / Math.PI, 1.3);
+            double slope = Math.pow(theta / Math.PI, 1.3);
             for (int t = 1; t <= 12; t++) {
-                double wc = (discs[firstThoracicDisc + 12 - t] + discs[firstThoracicDisc + 13 - t]) / 2 + 8 - drop;
+                double wc = (discs[firstThoracicDisc + 12 - t] + discs[firstThoracicDisc + 13 - t]) / 2 + 8 - (40 + 5 * t) * slope;
                 double dz = w - wc;
                 if (Math.abs(dz) > 6) continue;
                 double reach = t <= 7 ? 2.75 : t <= 10 ? 2.3 - 0.1 * (t - 8) : 1.5 - 0.2 * (t - 11);
