@@ -298,7 +298,7 @@ public final class PortabilityCommand implements Callable<Integer> {
                 Cell cell = byKey.get(c.name() + "\u0000" + d.spec());
                 h.append("<td class=\"").append(cell.status()).append("\"><b>").append(cell.status()).append("</b> ")
                         .append(fmtErr(cell.maxRelError())).append("<br><small>").append(fmtMs(cell.medianMs()))
-                        .append(" ms (first ").append(fmtMs(cell.firstMs())).append(")</small>");
+                        .append(" ms (first ").append(fmtMs(cell.firstMs())).append(" ms)</small>");
                 if (!cell.error().isEmpty()) h.append("<br><small>").append(esc(cell.error())).append("</small>");
                 h.append("</td>");
             }
