@@ -26,6 +26,8 @@ import picocli.CommandLine.Command;
                 PortabilityCommand.class,
                 org.maesil.harness.train.TrainCommand.class,
                 org.maesil.harness.train.ReconstructCommand.class,
+                org.maesil.harness.compare.CompareCommand.class,
+                org.maesil.harness.compare.DemoCommand.class,
         })
 public final class Main implements Runnable {
 
