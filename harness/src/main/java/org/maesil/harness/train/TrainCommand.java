@@ -75,6 +75,18 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--norm-pix-loss", description = "MAESIL: per-patch normalised targets")
     Boolean normPixLoss;
 
+    @Option(names = "--kl-weight", description = "VAE: weight of the KL term, KL per voxel (default 1.0)")
+    Double klWeight;
+
+    @Option(names = "--kl-warmup", description = "VAE: steps of linear warm-up of the KL weight (default 0: none)")
+    Integer klWarmup;
+
+    @Option(names = "--codebook-size", description = "VQ-VAE: codebook entries K (default 32 / 128 / 512 for tiny / demo / paper)")
+    Integer codebookSize;
+
+    @Option(names = "--dead-threshold", description = "VQ-VAE: restart codes whose EMA cluster size falls below this (default 1e-3; 0: never)")
+    Double deadThreshold;
+
     @Option(names = "--window", split = ",", paramLabel = "LO,HI", description = "HU window (default: -175,250)")
     double[] window;
 
@@ -167,6 +179,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (planeRatio != null) m.put("plane-ratio", Double.toString(planeRatio));
         if (axisRatio != null) m.put("axis-ratio", Double.toString(axisRatio));
         if (normPixLoss != null) m.put("norm-pix-loss", Boolean.toString(normPixLoss));
+        if (klWeight != null) m.put("kl-weight", Double.toString(klWeight));
+        if (klWarmup != null) m.put("kl-warmup", Integer.toString(klWarmup));
+        if (codebookSize != null) m.put("codebook-size", Integer.toString(codebookSize));
+        if (deadThreshold != null) m.put("dead-threshold", Double.toString(deadThreshold));
         return m;
     }
 
