@@ -220,6 +220,10 @@ public final class Experiment {
         }
 
         // ---------------------------------------------------------------- result
+        List<String> order = List.of("ae", "vae", "vqvae", "maesil"); // the paper's table order
+        List<String> datasetOrder = cfg.datasets();
+        figures.sort(java.util.Comparator.<ExperimentResult.Figure>comparingInt(f -> datasetOrder.indexOf(f.dataset()))
+                .thenComparingInt(f -> order.indexOf(f.model())));
         List<ExperimentResult.Scores> table = new ArrayList<>();
         for (var e : scores.entrySet()) {
             MetricAggregator a = e.getValue();
@@ -367,13 +371,27 @@ public final class Experiment {
         if (log != null) log.println(what + (resume ? ": resuming the unfinished run" : ""));
         Trainer.Options opts = log == null ? Trainer.Options.quiet() : new Trainer.Options(log, -1);
         long t0 = System.nanoTime();
+        double cpu0 = processCpuSeconds();
         Trainer.Result r = resume ? Trainer.resume(data, be, dir, opts) : Trainer.start(rc, data, be, dir, opts);
         double wall = previous + (System.nanoTime() - t0) * 1e-9;
+        double cpu = processCpuSeconds() - cpu0;
+        if (log != null) {
+            log.printf(Locale.ROOT, "    %s: %.1f s wall, %.1f s CPU, final loss %.5g%n", PaperNumbers.modelLabel(model),
+                    (System.nanoTime() - t0) * 1e-9, cpu, r.lastLoss());
+        }
         JsonObject w = new JsonObject();
         w.addProperty("wallSeconds", wall);
+        w.addProperty("cpuSecondsLastSession", cpu);
         w.addProperty("backend", be.name());
         AtomicFiles.writeString(wallFile, w + "\n");
         return new RunInfo(model, group, seed, name, dir, rc.totalSteps(), wall, false, resume, r.lastLoss());
+    }
+
+    /** CPU time of this process so far (all threads), or NaN where the JVM does not tell. */
+    static double processCpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime() * 1e-9;
+        return Double.NaN;
     }
 
     private static double lastLoss(Path dir) throws IOException {
