@@ -74,9 +74,11 @@ public final class BenchCommand implements Callable<Integer> {
                     "mae", "torch_anchor.py mae_flops: 3 x forward matmul FLOPs (no class token)"));
             if (!json) {
                 System.out.printf("bench on %s, %s, %s%n", be.name(), out.get("machine"), out.get("jvm"));
-                System.out.printf("%-12s %-52s %10s %10s %9s %9s %6s %5s%n",
-                        "id", "work", "median ms", "min ms", "GFLOP/s", "heap MiB", "reps", "bg%");
+                System.out.printf("%-12s %-52s %10s %10s %9s %9s %9s %5s %5s%n",
+                        "id", "work", "median ms", "min ms", "GFLOP/s", "live MiB", "RSS MiB", "reps", "bg%");
             }
+            if (json) System.err.println("bench: warming up the JIT ...");
+            BenchRows.warmUpJit(be);
             for (BenchRows.Row row : rows) {
                 if (json) System.err.println("bench: " + row.id() + " ...");
                 Measurement.Work work = row.setup().prepare(be);
@@ -90,16 +92,18 @@ public final class BenchCommand implements Callable<Integer> {
                 r.put("gflop", round(row.gflop()));
                 r.put("gflops_median", round(row.gflop() / (tm.medianMs() / 1e3)));
                 r.put("gflops_best", round(row.gflop() / (tm.minMs() / 1e3)));
-                r.put("peak_heap_mib", round(tm.peakHeapBytes() / 1048576.0));
+                r.put("live_heap_mib", round(tm.liveHeapBytes() / 1048576.0));
+                r.put("peak_heap_upper_bound_mib", round(tm.peakHeapBytes() / 1048576.0));
+                r.put("rss_peak_so_far_mib", round(tm.rssPeakBytes() / 1048576.0));
                 r.put("reps", tm.reps());
                 r.put("warmup", row.warmup());
                 r.put("background_percent", round(tm.backgroundPercent()));
                 if (!row.note().isEmpty()) r.put("note", row.note());
                 results.add(r);
                 if (!json) {
-                    System.out.printf("%-12s %-52s %10.2f %10.2f %9.1f %9.0f %6d %5.0f%n", row.id(), row.name(),
+                    System.out.printf("%-12s %-52s %10.2f %10.2f %9.1f %9.0f %9.0f %5d %5.0f%n", row.id(), row.name(),
                             tm.medianMs(), tm.minMs(), row.gflop() / (tm.medianMs() / 1e3),
-                            tm.peakHeapBytes() / 1048576.0, tm.reps(), tm.backgroundPercent());
+                            tm.liveHeapBytes() / 1048576.0, tm.rssPeakBytes() / 1048576.0, tm.reps(), tm.backgroundPercent());
                 }
             }
         }
@@ -107,8 +111,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             System.out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(out));
         } else {
-            System.out.println("heap MiB: sum of the heap pools' peaks during the row (an upper bound); "
-                    + "bg%: CPU share of other processes during the timed runs.");
+            System.out.println("live MiB: heap still used after the row and a full GC (its working set); "
+                    + "RSS MiB: the process's resident-set peak so far (VmHWM); "
+                    + "bg%: CPU share of other processes during the timed runs (high = noisy figure).");
         }
         return 0;
     }

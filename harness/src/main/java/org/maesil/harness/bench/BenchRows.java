@@ -64,6 +64,24 @@ public final class BenchRows {
         return rows;
     }
 
+    /**
+     * Runs every kernel family a few times on small shapes so that the JIT has compiled the hot
+     * loops before the first timed row (a JVM's steady state is what the rows measure).
+     */
+    public static void warmUpJit(Backend be) throws Exception {
+        Measurement.Work mm = matmul(be, 192);
+        Measurement.Work att = attention(be, 2, 200, 64);
+        Measurement.Work conv = convStack(be, Conv3dGeometry.cubic(1, 1, 8, 16, 16, 16, 3, 2, 1),
+                Conv3dGeometry.cubic(1, 8, 16, 8, 8, 8, 3, 2, 1));
+        Measurement.Work pe = patchEmbed(be, Conv3dGeometry.cubic(1, 1, 32, 32, 32, 32, 8, 8, 0));
+        for (int i = 0; i < 40; i++) {
+            mm.run();
+            att.run();
+            conv.run();
+            pe.run();
+        }
+    }
+
     static float[] random(int n, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         float[] x = new float[n];

@@ -12,9 +12,11 @@ import java.util.Arrays;
  * Times one piece of work: warm-up runs, then timed runs; reports the median and the minimum,
  * and the peak Java heap while the timed runs ran.
  *
- * <p>Peak heap: before the row the heap is collected and every heap pool's peak is reset;
- * afterwards the peaks of the pools are summed. Pools peak at different moments, so the sum is
- * an upper bound of the true peak (it counts garbage not yet collected, too).
+ * <p>Memory, three ways: the live heap after the timed runs and a full collection, while the
+ * row's data is still referenced (its working set: inputs, outputs, kept buffers); the sum of
+ * the heap pools' peaks during the row (pools are reset before it; an upper bound that also
+ * counts garbage not yet collected, so it mostly reflects the young generation's size); and the
+ * process's resident-set high-water mark so far (VmHWM, the figure comparable to PyTorch's peak).
  *
  * <p>Background load ("bg%", as torch_anchor.py): CPU time used by other processes during the
  * timed runs (from /proc/stat, minus this process's own CPU time, plus steal), as a percentage
@@ -25,7 +27,8 @@ public final class Measurement {
     private Measurement() {}
 
     /** The result of timing one row. */
-    public record Timing(double medianMs, double minMs, int reps, long peakHeapBytes, double backgroundPercent) {}
+    public record Timing(double medianMs, double minMs, int reps, long liveHeapBytes, long peakHeapBytes,
+                         long rssPeakBytes, double backgroundPercent) {}
 
     /** The work of one benchmark repetition. */
     @FunctionalInterface
@@ -56,9 +59,11 @@ public final class Measurement {
             bg = 100.0 * foreign / ((double) wallNs * Runtime.getRuntime().availableProcessors());
         }
         long peak = peakHeap();
+        System.gc();
+        long live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         Arrays.sort(ms);
         double median = reps % 2 == 1 ? ms[reps / 2] : (ms[reps / 2 - 1] + ms[reps / 2]) / 2;
-        return new Timing(median, ms[0], reps, peak, bg);
+        return new Timing(median, ms[0], reps, live, peak, rssPeak(), bg);
     }
 
     static void resetPeaks() {
@@ -73,6 +78,18 @@ public final class Measurement {
             if (p.getType() == MemoryType.HEAP && p.isValid()) sum += p.getPeakUsage().getUsed();
         }
         return sum;
+    }
+
+    /** VmHWM of this process in bytes, or -1 where /proc is missing. */
+    static long rssPeak() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            // fall through
+        }
+        return -1;
     }
 
     /** {busy, steal} jiffies of all cores from /proc/stat, or null where there is none. */

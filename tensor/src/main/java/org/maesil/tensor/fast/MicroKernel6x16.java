@@ -58,13 +58,31 @@ final class MicroKernel6x16 {
             a = FloatVector.broadcast(S, ap[ao + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
+        // The stores are written out (no helper method, no vector merged across branches): a
+        // vector that C2 cannot prove stays in registers gets boxed on the heap, every step.
         if (rows == MR && cols == NR) {
-            store(c, cOff, c00, c01, accumulate);
-            store(c, cOff + ldc, c10, c11, accumulate);
-            store(c, cOff + 2 * ldc, c20, c21, accumulate);
-            store(c, cOff + 3 * ldc, c30, c31, accumulate);
-            store(c, cOff + 4 * ldc, c40, c41, accumulate);
-            store(c, cOff + 5 * ldc, c50, c51, accumulate);
+            int o0 = cOff, o1 = cOff + ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc, o4 = cOff + 4 * ldc, o5 = cOff + 5 * ldc;
+            if (accumulate) {
+                FloatVector.fromArray(S, c, o0).add(c00).intoArray(c, o0);
+                FloatVector.fromArray(S, c, o0 + LANES).add(c01).intoArray(c, o0 + LANES);
+                FloatVector.fromArray(S, c, o1).add(c10).intoArray(c, o1);
+                FloatVector.fromArray(S, c, o1 + LANES).add(c11).intoArray(c, o1 + LANES);
+                FloatVector.fromArray(S, c, o2).add(c20).intoArray(c, o2);
+                FloatVector.fromArray(S, c, o2 + LANES).add(c21).intoArray(c, o2 + LANES);
+                FloatVector.fromArray(S, c, o3).add(c30).intoArray(c, o3);
+                FloatVector.fromArray(S, c, o3 + LANES).add(c31).intoArray(c, o3 + LANES);
+                FloatVector.fromArray(S, c, o4).add(c40).intoArray(c, o4);
+                FloatVector.fromArray(S, c, o4 + LANES).add(c41).intoArray(c, o4 + LANES);
+                FloatVector.fromArray(S, c, o5).add(c50).intoArray(c, o5);
+                FloatVector.fromArray(S, c, o5 + LANES).add(c51).intoArray(c, o5 + LANES);
+            } else {
+                c00.intoArray(c, o0); c01.intoArray(c, o0 + LANES);
+                c10.intoArray(c, o1); c11.intoArray(c, o1 + LANES);
+                c20.intoArray(c, o2); c21.intoArray(c, o2 + LANES);
+                c30.intoArray(c, o3); c31.intoArray(c, o3 + LANES);
+                c40.intoArray(c, o4); c41.intoArray(c, o4 + LANES);
+                c50.intoArray(c, o5); c51.intoArray(c, o5 + LANES);
+            }
             return;
         }
         // Edge tile: spill the registers, then copy the valid rows x cols part.
@@ -81,14 +99,5 @@ final class MicroKernel6x16 {
                 c[ci + j] = accumulate ? c[ci + j] + v : v;
             }
         }
-    }
-
-    private static void store(float[] c, int off, FloatVector v0, FloatVector v1, boolean accumulate) {
-        if (accumulate) {
-            v0 = v0.add(FloatVector.fromArray(S, c, off));
-            v1 = v1.add(FloatVector.fromArray(S, c, off + LANES));
-        }
-        v0.intoArray(c, off);
-        v1.intoArray(c, off + LANES);
     }
 }

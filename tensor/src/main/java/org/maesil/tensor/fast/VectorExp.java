@@ -22,7 +22,9 @@ final class VectorExp {
 
     static FloatVector exp(FloatVector x) {
         x = x.max(-87.3f).min(88.7f);
-        FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND);
+        // t = x log2(e) + 1.5 * 2^23: the float's low mantissa bits now hold n = round(x log2(e))
+        FloatVector t = x.mul(LOG2E).add(ROUND);
+        FloatVector n = t.sub(ROUND);
         FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);  // x - n ln2, in two parts
         r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
         FloatVector y = FloatVector.broadcast(S, 1.9875691500e-4f);
@@ -32,7 +34,11 @@ final class VectorExp {
         y = y.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
         y = y.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         y = y.fma(r.mul(r), r.add(1f));
-        IntVector e = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // 2^n: the bits of t are ROUND's bits + n; move n + 127 into the exponent field
+        // (integer reinterpretation instead of a float-to-int conversion, which JDK 17 does not
+        // compile to vector code)
+        IntVector e = ((IntVector) t.reinterpretAsInts()).sub(Float.floatToRawIntBits(ROUND) - 127)
+                .lanewise(VectorOperators.LSHL, 23);
         return y.mul(e.reinterpretAsFloats());
     }
 }
