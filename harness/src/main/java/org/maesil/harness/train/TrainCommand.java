@@ -39,7 +39,8 @@ public final class TrainCommand implements Callable<Integer> {
     String preset;
 
     @Option(names = "--data", paramLabel = "NAME_OR_PATH",
-            description = "NIfTI file, folder of NIfTI files, or phantom:REGION:COUNT:SIZE[:SEED] (with --resume: the run's)")
+            description = "datasets.yaml name, NIfTI file, folder of NIfTI files or DICOM series (training split),"
+                    + " or phantom:REGION:COUNT:SIZE[:SEED] (with --resume: the run's)")
     String data;
 
     @Option(names = "--out", required = true, paramLabel = "RUN", description = "run folder")
@@ -87,7 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dead-threshold", description = "VQ-VAE: restart codes whose EMA cluster size falls below this (default 1e-3; 0: never)")
     Double deadThreshold;
 
-    @Option(names = "--window", split = ",", paramLabel = "LO,HI", description = "HU window (default: -175,250)")
+    @Option(names = "--window", split = ",", paramLabel = "LO,HI", description = "HU window (default: the dataset's, else -175,250)")
     double[] window;
 
     @Option(names = "--quiet", description = "no progress bar")
@@ -103,8 +104,6 @@ public final class TrainCommand implements Callable<Integer> {
         if (window != null && (window.length != 2 || !(window[1] > window[0]))) {
             throw new IllegalArgumentException("--window needs LO,HI with LO < HI");
         }
-        double lo = window == null ? -175 : window[0];
-        double hi = window == null ? 250 : window[1];
         Trainer.Options options = quiet ? Trainer.Options.quiet() : Trainer.Options.withProgress();
         Trainer.Result result;
         try (Backend be = Backends.create(backend, t)) {
@@ -114,7 +113,7 @@ public final class TrainCommand implements Callable<Integer> {
                 String source = data != null ? data : stored.data();
                 String[] w = stored.dataOptions().getOrDefault("window", "-175.0,250.0").split(",");
                 var src = TrainingData.load(source, Presets.byName(stored.model().preset()).superpatch(),
-                        Double.parseDouble(w[0]), Double.parseDouble(w[1]), 0.05);
+                        new double[] {Double.parseDouble(w[0]), Double.parseDouble(w[1])}, 0.05).source();
                 result = Trainer.resume(src, be, out, options);
             } else {
                 String kind = model == null ? "maesil" : model;
@@ -128,8 +127,10 @@ public final class TrainCommand implements Callable<Integer> {
                 if (steps != null) tc = tc.withSteps(steps);
                 if (batch != null) tc = tc.withBatch(batch);
                 if (checkpointEvery != null) tc = tc.withCheckpointEvery(checkpointEvery);
-                var src = TrainingData.load(data, p.superpatch(), lo, hi, 0.05);
-                RunConfig cfg = RunConfig.of(spec, tc, runSeed, src, Map.of("window", lo + "," + hi), be.name());
+                TrainingData.Loaded loaded = TrainingData.load(data, p.superpatch(), window, 0.05);
+                var src = loaded.source();
+                RunConfig cfg = RunConfig.of(spec, tc, runSeed, src, Map.of("window", loaded.windowLo() + "," + loaded.windowHi()),
+                        be.name());
                 if (!json) {
                     System.err.printf(Locale.ROOT, "training %s (preset %s) on %s: %d superpatches of %d^3, %d steps of batch %d, %s%n",
                             kind, presetName, data, src.size(), p.superpatch(), cfg.totalSteps(), tc.batch(), be.name());

@@ -113,6 +113,21 @@ class TrainCommandTest {
     }
 
     @Test
+    void aFolderOfNiftiFilesResolvesThroughTheCatalogToItsTrainingSplit() throws Exception {
+        Path folder = tmp.resolve("cts");
+        Files.createDirectories(folder);
+        for (int i = 0; i < 5; i++) NiftiWriter.write(folder.resolve("case" + i + ".nii.gz"), Phantom.generate("abdomen", 16, 20 + i));
+        TrainingData.Loaded all = TrainingData.load(folder.toString(), 16, null, 0.05);
+        org.maesil.data.DataSource ds = org.maesil.data.DatasetCatalog.loadDefault().resolve(folder.toString());
+        assertThat(all.windowLo()).isEqualTo(-175.0);
+        assertThat(all.windowHi()).isEqualTo(250.0);
+        assertThat(all.source().size()).isLessThanOrEqualTo(ds.trainCases().size()); // one 16^3 superpatch per case, empty ones skipped
+        assertThat(ds.trainCases().size()).isLessThan(5); // the split holds some cases out
+        TrainingData.Loaded wide = TrainingData.load(folder.toString(), 16, new double[] {-1000, 1000}, 0.05);
+        assertThat(wide.windowLo()).isEqualTo(-1000.0);
+    }
+
+    @Test
     void badModelsPresetsAndOptionsFailClearly() {
         Out model = cli("train", "--model", "gan", "--preset", "tiny", "--data", "phantom:abdomen:1:16", "--out", tmp.resolve("g").toString());
         assertThat(model.code()).isNotEqualTo(0);
