@@ -48,8 +48,13 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
  */
 public final class TornadoBackend implements Backend, GeneratedCode {
 
-    /** Cached execution plans at most; the least recently used one is freed first. */
-    static final int MAX_PLANS = 256;
+    /**
+     * Cached execution plans at most (system property {@code maesil.tornado.maxPlans}, default
+     * 4096); the least recently used one is freed first. A training step needs one plan per
+     * (operation, layer): MAESIL's tiny preset uses about 210, so the cache must hold a whole
+     * step or every step recompiles.
+     */
+    static final int MAX_PLANS = Integer.getInteger("maesil.tornado.maxPlans", 4096);
 
     private final TornadoDevice device;
     private final String spec;
