@@ -338,6 +338,7 @@ public final class JavaBackend implements Backend {
     public void geluForward(float[] x, float[] y, int n) {
         requireAtLeast(x, n, "geluForward: x");
         requireAtLeast(y, n, "geluForward: y");
+        if (fast != null && fast.geluForward(x, y, n)) return;
         parallel.forRange(n, (s, e) -> {
             for (int i = s; i < e; i++) {
                 Gelu.geluForwardElement(x, y, i);
@@ -350,6 +351,7 @@ public final class JavaBackend implements Backend {
         requireAtLeast(x, n, "geluBackward: x");
         requireAtLeast(dy, n, "geluBackward: dy");
         requireAtLeast(dx, n, "geluBackward: dx");
+        if (fast != null && fast.geluBackward(x, dy, dx, n)) return;
         parallel.forRange(n, (s, e) -> {
             for (int i = s; i < e; i++) {
                 Gelu.geluBackwardElement(x, dy, dx, i);

@@ -6,12 +6,12 @@ import org.maesil.tensor.Parallel;
  * Packed, register-tiled single-precision matrix multiply on the Vector API:
  * C[m, n] = op(A)[m, k] op(B)[k, n] (+ C when accumulating), op = optional transpose.
  *
- * <p>Blocking scheme (GotoBLAS style, sized for Zen 3: 32 KB L1d, 512 KB L2 per core):
+ * <p>Blocking scheme (GotoBLAS style; L1d 32-48 KB, L2 0.5-1 MB per core on Zen 3-5):
  * <pre>
  *   for p0 in k, step KC (256):                 one rank-KC update of all of C
  *     pack op(B)[p0:p0+KC, 0:n] into 16-col panels   (shared by all threads, ~KC*n floats)
  *     parallel for each work item (row block of MC rows) x (column chunk):
- *       pack op(A)[i0:i0+MC, p0:p0+KC] into 6-row panels   (per thread, MC*KC floats: L2)
+ *       pack op(A)[i0:i0+MC, p0:p0+KC] into 6-row panels   (per thread, MC = 144: 144 KiB, in L2)
  *       for each 16-col B panel of the chunk                (KC*16 floats: L1)
  *         for each 6-row A panel of the block
  *           6x16 register tile: C[i, j] (+)= sum over the KC steps   (MicroKernel6x16)
@@ -26,8 +26,10 @@ import org.maesil.tensor.Parallel;
  * it to rounding only.
  */
 public final class FastMatmul {
-    static final int KC = 256;
-    static final int MC = 72;
+    /** Depth of one packed block (tunable with -Dmaesil.kc for experiments). */
+    static final int KC = Math.max(1, Integer.getInteger("maesil.kc", 256));
+    /** Rows of one packed A block, a multiple of the tile's 6 rows (-Dmaesil.mc). */
+    static final int MC = Math.max(1, Integer.getInteger("maesil.mc", 144) / MicroKernel6x16.MR) * MicroKernel6x16.MR;
     private static final int MR = MicroKernel6x16.MR;
     private static final int NR = MicroKernel6x16.NR;
 

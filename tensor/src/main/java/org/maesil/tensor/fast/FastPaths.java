@@ -6,7 +6,7 @@ import org.maesil.tensor.Parallel;
 /**
  * The CPU fast paths that {@link org.maesil.tensor.JavaBackend} routes to when they apply:
  * the packed Vector API matmul, im2col convolution (and the transposed convolution read
- * backwards), and tiled attention. Each method returns false when it does not take the call
+ * backwards), tiled attention, and vector GELU. Each method returns false when it does not take the call
  * (the backend then runs its reference kernel). Arguments are validated by the backend first.
  *
  * <p>Off when the Vector API module is absent, or with {@code -Dmaesil.referenceKernels=true}
@@ -109,6 +109,16 @@ public final class FastPaths {
                                      int bh, int lq, int lk, int d, float scale) {
         if (!FlashAttention.supports(d) || lk < 1) return false;
         attention.backward(q, k, v, out, lse, dout, dq, dk, dv, delta, bh, lq, lk, d, scale);
+        return true;
+    }
+
+    public boolean geluForward(float[] x, float[] y, int n) {
+        VectorGelu.forward(parallel, x, y, n);
+        return true;
+    }
+
+    public boolean geluBackward(float[] x, float[] dy, float[] dx, int n) {
+        VectorGelu.backward(parallel, x, dy, dx, n);
         return true;
     }
 }

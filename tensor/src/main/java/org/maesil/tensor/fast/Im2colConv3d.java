@@ -141,7 +141,8 @@ public final class Im2colConv3d {
                 int ci = r / kvol, t = r % kvol;
                 int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
                 int xc = (n * g.cin() + ci) * inDHW;
-                int o = r * pc;
+                int o = r * pc, sw = g.sW();
+                int wLo = firstInside(g.pW() - kw, sw), wHi = Math.min(ow, firstInside(g.inW() + g.pW() - kw, sw));
                 for (int od = od0; od < od0 + planes; od++) {
                     int id = od * g.sD() - g.pD() + kd;
                     for (int h = 0; h < oh; h++, o += ow) {
@@ -150,11 +151,11 @@ public final class Im2colConv3d {
                             Arrays.fill(c, o, o + ow, 0f);
                             continue;
                         }
-                        int xr = xc + id * inHW + ih * g.inW();
-                        for (int wq = 0; wq < ow; wq++) {
-                            int iw = wq * g.sW() - g.pW() + kw;
-                            c[o + wq] = iw >= 0 && iw < g.inW() ? x[xr + iw] : 0f;
-                        }
+                        // columns wq whose input iw = wq*sW - pW + kw is inside [0, inW): [wLo, wHi)
+                        int xr = xc + id * inHW + ih * g.inW() - g.pW() + kw;
+                        for (int wq = 0; wq < wLo; wq++) c[o + wq] = 0f;
+                        for (int wq = wLo; wq < wHi; wq++) c[o + wq] = x[xr + wq * sw];
+                        for (int wq = Math.max(wLo, wHi); wq < ow; wq++) c[o + wq] = 0f;
                     }
                 }
             }
@@ -171,21 +172,24 @@ public final class Im2colConv3d {
                 int xc = (n * g.cin() + ci) * inDHW;
                 for (int t = 0; t < kvol; t++) {
                     int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
-                    int o = (ci * kvol + t) * pc;
+                    int o = (ci * kvol + t) * pc, sw = g.sW();
+                    int wLo = firstInside(g.pW() - kw, sw), wHi = Math.min(ow, firstInside(g.inW() + g.pW() - kw, sw));
                     for (int od = od0; od < od0 + planes; od++) {
                         int id = od * g.sD() - g.pD() + kd;
                         for (int h = 0; h < oh; h++, o += ow) {
                             int ih = h * g.sH() - g.pH() + kh;
                             if (id < 0 || id >= g.inD() || ih < 0 || ih >= g.inH()) continue;
-                            int xr = xc + id * inHW + ih * g.inW();
-                            for (int wq = 0; wq < ow; wq++) {
-                                int iw = wq * g.sW() - g.pW() + kw;
-                                if (iw >= 0 && iw < g.inW()) dx[xr + iw] += c[o + wq];
-                            }
+                            int xr = xc + id * inHW + ih * g.inW() - g.pW() + kw;
+                            for (int wq = wLo; wq < wHi; wq++) dx[xr + wq * sw] += c[o + wq];
                         }
                     }
                 }
             }
         });
+    }
+
+    /** The smallest wq >= 0 with wq * stride >= bound (bound may be negative). */
+    static int firstInside(int bound, int stride) {
+        return bound <= 0 ? 0 : (bound + stride - 1) / stride;
     }
 }
