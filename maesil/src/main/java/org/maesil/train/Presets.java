@@ -12,8 +12,8 @@ import org.maesil.model.MaesilConfig;
  *   <li>{@code tiny}: seconds, for tests. S 16, p 4 (64 tokens), width 32, depth 2, 2 heads,
  *       decoder 16 x 1.</li>
  *   <li>{@code demo}: the demo's budget on 2 cores. S 32, p 4 (512 tokens), width 96, depth 4,
- *       4 heads, decoder 64 x 2; batch 4, 200 steps. Measured on the 2-core dev machine under
- *       heavy load: 0.5-0.9 s of process CPU per step, so about 1-3 minutes per run.</li>
+ *       4 heads, decoder 64 x 2; batch 4, 300 steps. Measured on the 2-core dev machine (load
+ *       about 8): 0.35-0.45 s per step, 0.26-0.30 s of process CPU, so about 2 minutes per run.</li>
  *   <li>{@code paper}: the paper. S 128, p 8 (4096 tokens), width 768, depth 6, 8 heads,
  *       decoder 128 x 3 with 8 heads (the paper does not give decoder heads); AdamW lr 1e-4,
  *       betas (0.9, 0.95), weight decay 0.05, 5 warm-up epochs, cosine; batch 1 (8 GiB heap);
@@ -33,7 +33,7 @@ public final class Presets {
             new MaesilConfig(16, 4, 32, 2, 2, 16, 1, 2, 4, 0.5, 0.5, false));
 
     public static final Preset DEMO = new Preset("demo", 32,
-            new TrainConfig(4, 200, 0, 1e-3, 1e-5, 0.9, 0.95, 1e-8, 0.05, 10, 0, 50),
+            new TrainConfig(4, 300, 0, 1e-3, 1e-5, 0.9, 0.95, 1e-8, 0.05, 15, 0, 50),
             new MaesilConfig(32, 4, 96, 4, 4, 64, 2, 4, 4, 0.5, 0.5, false));
 
     public static final Preset PAPER = new Preset("paper", 128,
