@@ -1,6 +1,8 @@
 package org.maesil.tensor.fast;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.maesil.tensor.Parallel;
 
 /**
@@ -114,26 +116,7 @@ public final class FlashAttention {
                 scores(w.qa, 0, w.kt, d, j0, mq, nk, w.s, w.scratch);
                 for (int r = 0; r < mq; r++) {
                     int so = r * BK;
-                    float rowMax = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < nk; j++) rowMax = Math.max(rowMax, scale * w.s[so + j]);
-                    float mNew = Math.max(w.m[r], rowMax);
-                    float corr = (float) Math.exp(w.m[r] - mNew);
-                    w.m[r] = mNew;
-                    float sum = 0f;
-                    int pOff = (r / MR) * MR * BK + r % MR;
-                    for (int j = 0; j < BK; j += VectorExp.S.length()) {
-                        FloatVector p = VectorExp.exp(FloatVector.fromArray(VectorExp.S, w.s, so + j).mul(scale).sub(mNew));
-                        p.intoArray(w.s, so + j);
-                    }
-                    for (int j = 0; j < BK; j++) {
-                        float p = j < nk ? w.s[so + j] : 0f;
-                        sum += p;
-                        w.pa[pOff + j * MR] = p;
-                    }
-                    w.l[r] = w.l[r] * corr + sum;
-                    if (corr != 1f) {
-                        for (int c = r * dPad; c < (r + 1) * dPad; c++) w.o[c] *= corr;
-                    }
+                    onlineSoftmaxRow(w, r, so, nk, scale, dPad);
                 }
                 // O += P V_j: P as 6-row panels (kc = nk keys), V_j as 16-dim panels
                 for (int r0 = 0; r0 < mq; r0 += MR) {
@@ -148,6 +131,42 @@ public final class FlashAttention {
                 int oo = qBase + (i0 + r) * d;
                 for (int c = 0; c < d; c++) out[oo + c] = w.o[r * dPad + c] * inv;
                 lse[b * lq + i0 + r] = w.m[r] + (float) Math.log(w.l[r]);
+            }
+        }
+    }
+
+    /**
+     * One query row of the online softmax over the scores in w.s[so .. so+BK) (valid: nk):
+     * m_new = max(m, max_j scale s_j); P_j = e^(scale s_j - m_new) (0 for j >= nk), written back
+     * into w.s and, transposed, into the 6-row panels of w.pa; l = l e^(m - m_new) + sum_j P_j;
+     * the row of O is scaled by e^(m - m_new).
+     */
+    private static void onlineSoftmaxRow(Workspace w, int r, int so, int nk, float scale, int dPad) {
+        VectorSpecies<Float> sp = VectorExp.S;
+        int lanes = sp.length();
+        float rowMax = Float.NEGATIVE_INFINITY;
+        if (nk == BK) {
+            FloatVector vmax = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < BK; j += lanes) vmax = vmax.max(FloatVector.fromArray(sp, w.s, so + j).mul(scale));
+            rowMax = vmax.reduceLanes(VectorOperators.MAX);
+        } else {
+            for (int j = 0; j < nk; j++) rowMax = Math.max(rowMax, scale * w.s[so + j]);
+        }
+        float mNew = Math.max(w.m[r], rowMax);
+        float corr = (float) Math.exp(w.m[r] - mNew);
+        w.m[r] = mNew;
+        for (int j = 0; j < BK; j += lanes) {
+            VectorExp.exp(FloatVector.fromArray(sp, w.s, so + j).mul(scale).sub(mNew)).intoArray(w.s, so + j);
+        }
+        for (int j = nk; j < BK; j++) w.s[so + j] = 0f;
+        FloatVector vsum = FloatVector.zero(sp);
+        for (int j = 0; j < BK; j += lanes) vsum = vsum.add(FloatVector.fromArray(sp, w.s, so + j));
+        int pOff = (r / MR) * MR * BK + r % MR;
+        for (int j = 0; j < BK; j++) w.pa[pOff + j * MR] = w.s[so + j];
+        w.l[r] = w.l[r] * corr + vsum.reduceLanes(VectorOperators.ADD);
+        if (corr != 1f) {
+            for (int c = r * dPad; c < (r + 1) * dPad; c += lanes) {
+                FloatVector.fromArray(sp, w.o, c).mul(corr).intoArray(w.o, c);
             }
         }
     }
@@ -241,9 +260,11 @@ public final class FlashAttention {
      * (dsa; kc = keys). Entries outside the valid mq x nk block are zero.
      */
     private static void probabilitiesAndScoreGrads(Workspace w, int row0, int mq, int nk, float[] lse, float[] delta, float scale) {
-        java.util.Arrays.fill(w.pta, 0f);
-        java.util.Arrays.fill(w.dsta, 0f);
-        java.util.Arrays.fill(w.dsa, 0f);
+        if (mq < BQ || nk < BK) { // a full tile overwrites every entry
+            java.util.Arrays.fill(w.pta, 0f);
+            java.util.Arrays.fill(w.dsta, 0f);
+            java.util.Arrays.fill(w.dsa, 0f);
+        }
         for (int r = 0; r < mq; r++) {
             int so = r * BK;
             float l = lse[row0 + r], dl = delta[row0 + r];
