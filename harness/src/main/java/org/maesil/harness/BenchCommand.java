@@ -81,9 +81,15 @@ public final class BenchCommand implements Callable<Integer> {
             BenchRows.warmUpJit(be);
             for (BenchRows.Row row : rows) {
                 if (json) System.err.println("bench: " + row.id() + " ...");
-                Measurement.Work work = row.setup().prepare(be);
-                Measurement.Timing tm = Measurement.time(work, row.warmup(), row.reps());
-                work = null;
+                Measurement.Timing tm;
+                try {
+                    Measurement.Work work = row.setup().prepare(be);
+                    tm = Measurement.time(work, row.warmup(), row.reps());
+                } catch (OutOfMemoryError e) {
+                    throw new IllegalStateException("row " + row.id() + " ran out of Java heap (max "
+                            + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): rerun with a larger heap, "
+                            + "e.g. java -Xmx16g -jar maesil.jar bench ...");
+                }
                 Map<String, Object> r = new LinkedHashMap<>();
                 r.put("id", row.id());
                 r.put("work", row.name());
