@@ -442,6 +442,7 @@ public final class JavaBackend implements Backend {
         need(x, size, "addBias", "x");
         need(bias, cols, "addBias", "bias");
         need(y, size, "addBias", "y");
+        if (fast != null && fast.addBias(x, bias, y, rows, cols)) return;
         parallel.forRange((int) size, (s, e) -> {
             for (int i = s; i < e; i++) Elementwise.addBiasElement(x, bias, y, cols, i);
         });
@@ -451,6 +452,7 @@ public final class JavaBackend implements Backend {
     public void sumRows(float[] dy, float[] db, int rows, int cols) {
         need(dy, (long) rows * cols, "sumRows", "dy");
         need(db, cols, "sumRows", "db");
+        if (fast != null && fast.sumRows(dy, db, rows, cols)) return;
         parallel.forRange(cols, (s, e) -> {
             for (int c = s; c < e; c++) Reduction.sumRowsElement(dy, db, rows, cols, c);
         });

@@ -6,7 +6,7 @@ import org.maesil.tensor.Parallel;
 /**
  * The CPU fast paths that {@link org.maesil.tensor.JavaBackend} routes to when they apply:
  * the packed Vector API matmul, im2col convolution (and the transposed convolution read
- * backwards), tiled attention, and vector GELU. Each method returns false when it does not take the call
+ * backwards), tiled attention, vector GELU, and the row-broadcast bias ops of linear layers. Each method returns false when it does not take the call
  * (the backend then runs its reference kernel). Arguments are validated by the backend first.
  *
  * <p>Off when the Vector API module is absent, or with {@code -Dmaesil.referenceKernels=true}
@@ -119,6 +119,18 @@ public final class FastPaths {
 
     public boolean geluBackward(float[] x, float[] dy, float[] dx, int n) {
         VectorGelu.backward(parallel, x, dy, dx, n);
+        return true;
+    }
+
+    /** Bit-identical to the reference (same additions, same order). */
+    public boolean addBias(float[] x, float[] bias, float[] y, int rows, int cols) {
+        RowVectorOps.addBias(parallel, x, bias, y, rows, cols);
+        return true;
+    }
+
+    /** Bit-identical to the reference (each column summed over rows in order). */
+    public boolean sumRows(float[] dy, float[] db, int rows, int cols) {
+        RowVectorOps.sumRows(parallel, dy, db, rows, cols);
         return true;
     }
 }

@@ -1,0 +1,54 @@
+package org.maesil.tensor.fast;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.maesil.tensor.Parallel;
+
+/**
+ * Row-broadcast ops of linear layers, vectorised along the rows: y = x + bias per row, and the
+ * bias gradient db[c] = sum_r dy[r, c]. The reference kernels compute one element (one column
+ * for the sum) per index, which walks dy down its columns; here each thread adds whole rows
+ * into a block of columns. Every db[c] is still summed over r = 0, 1, ... in order with float
+ * additions, so the results equal the reference kernels' bit for bit.
+ */
+final class RowVectorOps {
+    private RowVectorOps() {}
+
+    private static final VectorSpecies<Float> S = MicroKernel6x16.S;
+    /** Columns per work item of the row sum (a multiple of every vector length). */
+    private static final int COLUMN_BLOCK = 256;
+
+    /** y[r, c] = x[r, c] + bias[c] (y may be x). */
+    static void addBias(Parallel parallel, float[] x, float[] bias, float[] y, int rows, int cols) {
+        int lanes = S.length(), vecEnd = cols - cols % lanes;
+        parallel.forRange(rows, (s, e) -> {
+            for (int r = s; r < e; r++) {
+                int o = r * cols;
+                for (int c = 0; c < vecEnd; c += lanes) {
+                    FloatVector.fromArray(S, x, o + c).add(FloatVector.fromArray(S, bias, c)).intoArray(y, o + c);
+                }
+                for (int c = vecEnd; c < cols; c++) y[o + c] = x[o + c] + bias[c];
+            }
+        });
+    }
+
+    /** db[c] = sum over r = 0 .. rows-1 (in order) of dy[r, c]. */
+    static void sumRows(Parallel parallel, float[] dy, float[] db, int rows, int cols) {
+        int lanes = S.length();
+        int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        parallel.forRange(blocks, 1, (s, e) -> {
+            for (int blk = s; blk < e; blk++) {
+                int c0 = blk * COLUMN_BLOCK, c1 = Math.min(cols, c0 + COLUMN_BLOCK);
+                int vecEnd = c0 + (c1 - c0) / lanes * lanes;
+                for (int c = c0; c < c1; c++) db[c] = 0f;
+                for (int r = 0; r < rows; r++) {
+                    int o = r * cols;
+                    for (int c = c0; c < vecEnd; c += lanes) {
+                        FloatVector.fromArray(S, db, c).add(FloatVector.fromArray(S, dy, o + c)).intoArray(db, c);
+                    }
+                    for (int c = vecEnd; c < c1; c++) db[c] += dy[o + c];
+                }
+            }
+        });
+    }
+}
