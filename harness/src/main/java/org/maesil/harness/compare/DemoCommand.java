@@ -46,7 +46,7 @@ public final class DemoCommand implements Callable<Integer> {
             if (steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
             cfg = new ExperimentConfig(cfg.file(), cfg.title(), cfg.subtitle(), cfg.catalog(), cfg.datasets(), cfg.paperDatasets(),
                     cfg.models(), cfg.preset(), cfg.mode(), steps, cfg.batch(), cfg.seeds(), cfg.planeRatio(), cfg.axisRatio(),
-                    cfg.phantomSize(), cfg.phantomCount(), cfg.evalSeed(), cfg.testVolumes(), cfg.superpatchesPerVolume(),
+                    cfg.phantomSize(), cfg.phantomCount(), cfg.phantomTestFraction(), cfg.evalSeed(), cfg.testVolumes(), cfg.testVolumeIds(), cfg.superpatchesPerVolume(),
                     cfg.lpipsWeights(), cfg.lpipsSliceStep());
         }
         return CompareCommand.runAndReport(cfg, out, backend, threads, quiet, json,

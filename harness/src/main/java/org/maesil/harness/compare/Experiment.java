@@ -112,6 +112,16 @@ public final class Experiment {
             sources.add(src);
         }
 
+        if (cfg.testVolumeIds() != null) {
+            List<String> known = new ArrayList<>();
+            for (DataSource src : sources) for (DataSource.Case c : src.testCases()) known.add(c.id());
+            for (String id : cfg.testVolumeIds()) {
+                if (!known.contains(id)) {
+                    throw new ConfigException(cfg.file() + ": field 'evaluation.test_volumes': '" + id + "' is not a test case of the datasets (test cases: "
+                            + String.join(", ", known) + ")");
+                }
+            }
+        }
         List<String> missing = new ArrayList<>();
         List<String> models = new ArrayList<>();
         for (String m : cfg.models()) {
@@ -274,12 +284,17 @@ public final class Experiment {
     static DatasetCatalog.Entry phantomEntry(DatasetCatalog.Entry e, ExperimentConfig cfg, Path root) {
         int size = cfg.phantomSize() == null ? e.size() : cfg.phantomSize();
         int count = cfg.phantomCount() == null ? e.count() : cfg.phantomCount();
+        org.maesil.data.SplitRule split = cfg.phantomTestFraction() == null ? e.split()
+                : new org.maesil.data.SplitRule(e.split().rule(), cfg.phantomTestFraction(), e.split().seed());
         return new DatasetCatalog.Entry(e.name(), e.description(), e.format(), root, "the experiment folder", e.region() + "-s" + size + "-seed*.nii.gz",
-                e.minFiles(), e.windowLo(), e.windowHi(), e.targetSpacing(), e.split(), e.region(), size, count, e.seed());
+                e.minFiles(), e.windowLo(), e.windowHi(), e.targetSpacing(), split, e.region(), size, count, e.seed());
     }
 
     static List<DataSource.Case> testCases(ExperimentConfig cfg, DataSource src) {
         List<DataSource.Case> t = src.testCases();
+        if (cfg.testVolumeIds() != null) {
+            return t.stream().filter(c -> cfg.testVolumeIds().contains(c.id())).toList();
+        }
         return cfg.testVolumes() == ExperimentConfig.ALL || cfg.testVolumes() >= t.size() ? t : t.subList(0, cfg.testVolumes());
     }
 
@@ -548,7 +563,8 @@ public final class Experiment {
                 : "training: each model is trained on each dataset separately and scored on that dataset's test cases");
         extra.add("scored superpatches: the non-empty superpatches (mean at least " + EMPTY + " after windowing) of every test volume"
                 + (cfg.superpatchesPerVolume() == ExperimentConfig.ALL ? "" : ", at most " + cfg.superpatchesPerVolume() + " per volume, evenly spaced")
-                + (cfg.testVolumes() == ExperimentConfig.ALL ? "" : "; at most " + cfg.testVolumes() + " test volume(s) per dataset")
+                + (cfg.testVolumeIds() != null ? "; test volumes chosen by the config: " + String.join(", ", cfg.testVolumeIds())
+                : cfg.testVolumes() == ExperimentConfig.ALL ? "" : "; at most " + cfg.testVolumes() + " test volume(s) per dataset")
                 + "; reconstructions are clamped to [0, 1] before scoring");
         if (cfg.seeds().size() > 1) extra.add("seeds: a volume's score pools the superpatch scores of every training seed");
         String budget = String.format(Locale.ROOT, "%s steps of %d superpatches, AdamW lr %s (warm-up %s, cosine to %s), weight decay %s; seeds %s",
@@ -560,7 +576,7 @@ public final class Experiment {
 
     static String presetLine(Presets.Preset p) {
         MaesilConfig m = p.maesil();
-        return String.format(Locale.ROOT, "%s: superpatch %d^3, patch %d^3, MAESIL width %d, depth %d, %d heads, decoder %d x %d; "
+        return String.format(Locale.ROOT, "%s: superpatch %d\u00b3, patch %d\u00b3, MAESIL width %d, depth %d, %d heads, decoder %d x %d; "
                 + "AE / VAE / VQ-VAE at the matched compression of the baselines' %s shapes", p.name(), p.superpatch(), m.patch(),
                 m.width(), m.depth(), m.heads(), m.decoderWidth(), m.decoderDepth(), p.name());
     }
@@ -602,13 +618,26 @@ public final class Experiment {
         return notes;
     }
 
-    /** git rev-parse HEAD of the working folder, "+ uncommitted changes" when tracked files differ; "unknown" without git. */
+    /**
+     * git rev-parse HEAD of the checkout holding the working folder (or else the jar), with
+     * "+ uncommitted changes" when tracked files differ; "unknown" without git or a checkout.
+     */
     static String gitCommit() {
+        List<String> dirs = new ArrayList<>(List.of("."));
         try {
-            String head = exec("git", "rev-parse", "HEAD").trim();
-            if (head.isEmpty()) return "unknown (not a git checkout)";
-            String dirty = exec("git", "status", "--porcelain", "--untracked-files=no").trim();
-            return head + (dirty.isEmpty() ? "" : " + uncommitted changes");
+            var src = Experiment.class.getProtectionDomain().getCodeSource();
+            if (src != null) dirs.add(Path.of(src.getLocation().toURI()).toAbsolutePath().getParent().toString());
+        } catch (Exception e) {
+            // no code source: the working folder only
+        }
+        try {
+            for (String d : dirs) {
+                String head = exec("git", "-C", d, "rev-parse", "HEAD").trim();
+                if (head.isEmpty()) continue;
+                String dirty = exec("git", "-C", d, "status", "--porcelain", "--untracked-files=no").trim();
+                return head + (dirty.isEmpty() ? "" : " + uncommitted changes");
+            }
+            return "unknown (not run from a git checkout)";
         } catch (IOException | InterruptedException e) {
             return "unknown (git not available)";
         }

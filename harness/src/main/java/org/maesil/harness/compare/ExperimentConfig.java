@@ -41,10 +41,10 @@ import org.yaml.snakeyaml.error.YAMLException;
  *   batch: 4                      # superpatches per step (default: the preset's)
  *   seeds: [0]                    # one training run per seed
  * masking: {plane_ratio: 0.5, axis_ratio: 0.5}   # MAESIL (default: the preset's)
- * phantoms: {size: 64, count: 8}  # overrides for the catalog's phantom datasets
+ * phantoms: {size: 64, count: 8, test_fraction: 0.25}  # overrides for the catalog's phantom datasets
  * evaluation:
  *   seed: 20251127                # MAESIL's evaluation masks
- *   test_volumes: all             # or N: the first N test cases of each dataset
+ *   test_volumes: all             # or N: the first N test cases of each dataset; or a list of case ids
  *   superpatches_per_volume: all  # or N: that many non-empty superpatches, evenly spaced
  *   lpips_weights: null           # safetensors file (relative to this file); default $MAESIL_LPIPS_WEIGHTS
  *   lpips_slice_step: 1
@@ -53,9 +53,9 @@ import org.yaml.snakeyaml.error.YAMLException;
 public record ExperimentConfig(String file, String title, String subtitle, Path catalog, List<String> datasets,
                                Map<String, String> paperDatasets, List<String> models, String preset,
                                String mode, Integer steps, Integer batch, List<Long> seeds,
-                               Double planeRatio, Double axisRatio, Integer phantomSize, Integer phantomCount,
-                               long evalSeed, int testVolumes, int superpatchesPerVolume, Path lpipsWeights,
-                               int lpipsSliceStep) {
+                               Double planeRatio, Double axisRatio, Integer phantomSize, Integer phantomCount, Double phantomTestFraction,
+                               long evalSeed, int testVolumes, List<String> testVolumeIds, int superpatchesPerVolume,
+                               Path lpipsWeights, int lpipsSliceStep) {
 
     /** A config file that cannot be used: one line naming the file and the field. */
     public static final class ConfigException extends IOException {
@@ -73,7 +73,7 @@ public record ExperimentConfig(String file, String title, String subtitle, Path 
             "models", "preset", "training", "masking", "phantoms", "evaluation");
     private static final Set<String> TRAINING = Set.of("mode", "steps", "batch", "seeds");
     private static final Set<String> MASKING = Set.of("plane_ratio", "axis_ratio");
-    private static final Set<String> PHANTOMS = Set.of("size", "count");
+    private static final Set<String> PHANTOMS = Set.of("size", "count", "test_fraction");
     private static final Set<String> EVALUATION = Set.of("seed", "test_volumes", "superpatches_per_volume", "lpips_weights",
             "lpips_slice_step");
 
@@ -161,21 +161,28 @@ public record ExperimentConfig(String file, String title, String subtitle, Path 
         }
 
         Integer psize = null, pcount = null;
+        Double ptest = null;
         if (top.get("phantoms") != null) {
             Map<?, ?> p = f.map(top.get("phantoms"), "phantoms");
             f.keys(p, PHANTOMS, "phantoms.");
             if (p.get("size") != null) psize = (int) f.integer(p.get("size"), "phantoms.size", 8, 512);
             if (p.get("count") != null) pcount = (int) f.integer(p.get("count"), "phantoms.count", 2, 10000);
+            if (p.get("test_fraction") != null) {
+                ptest = f.ratio(p.get("test_fraction"), "phantoms.test_fraction");
+                if (ptest == 0) throw f.err("phantoms.test_fraction", "must be above 0: the grid needs test cases");
+            }
         }
 
         long evalSeed = VolumeReconstructor.EVAL_SEED;
         int testVolumes = ALL, perVolume = ALL, sliceStep = 1;
+        List<String> testIds = null;
         Path lpips = null;
         if (top.get("evaluation") != null) {
             Map<?, ?> e = f.map(top.get("evaluation"), "evaluation");
             f.keys(e, EVALUATION, "evaluation.");
             if (e.get("seed") != null) evalSeed = f.integer(e.get("seed"), "evaluation.seed", Long.MIN_VALUE, Long.MAX_VALUE);
-            if (e.get("test_volumes") != null) testVolumes = f.allOrCount(e.get("test_volumes"), "evaluation.test_volumes");
+            if (e.get("test_volumes") instanceof List<?>) testIds = f.names(e.get("test_volumes"), "evaluation.test_volumes");
+            else if (e.get("test_volumes") != null) testVolumes = f.allOrCount(e.get("test_volumes"), "evaluation.test_volumes");
             if (e.get("superpatches_per_volume") != null) perVolume = f.allOrCount(e.get("superpatches_per_volume"), "evaluation.superpatches_per_volume");
             if (e.get("lpips_weights") != null) {
                 lpips = dir.resolve(f.text(e.get("lpips_weights"), "evaluation.lpips_weights")).normalize();
@@ -184,7 +191,7 @@ public record ExperimentConfig(String file, String title, String subtitle, Path 
             if (e.get("lpips_slice_step") != null) sliceStep = (int) f.integer(e.get("lpips_slice_step"), "evaluation.lpips_slice_step", 1, 1024);
         }
         return new ExperimentConfig(file, title, subtitle, catalog, datasets, paper, models, preset, mode, steps, batch, seeds,
-                plane, axis, psize, pcount, evalSeed, testVolumes, perVolume, lpips, sliceStep);
+                plane, axis, psize, pcount, ptest, evalSeed, testVolumes, testIds, perVolume, lpips, sliceStep);
     }
 
     /** Typed access to YAML values, every error naming the file and the field. */
@@ -245,6 +252,7 @@ public record ExperimentConfig(String file, String title, String subtitle, Path 
 
         int allOrCount(Object v, String field) throws ConfigException {
             if ("all".equals(v)) return ALL;
+            if (!(v instanceof Integer || v instanceof Long)) throw err(field, "must be all, a count or a list of case ids, got " + v);
             return (int) integer(v, field, 1, 1_000_000);
         }
     }

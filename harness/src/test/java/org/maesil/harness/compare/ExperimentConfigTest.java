@@ -22,7 +22,7 @@ class ExperimentConfigTest {
             preset: tiny
             training: {mode: unified, steps: 3, batch: 2, seeds: [0, 5]}
             masking: {plane_ratio: 0.75, axis_ratio: 0.5}
-            phantoms: {size: 32, count: 3}
+            phantoms: {size: 32, count: 3, test_fraction: 0.4}
             evaluation: {seed: 7, test_volumes: 1, superpatches_per_volume: all, lpips_slice_step: 2}
             """;
 
@@ -42,11 +42,15 @@ class ExperimentConfigTest {
         assertThat(c.planeRatio()).isEqualTo(0.75);
         assertThat(c.phantomSize()).isEqualTo(32);
         assertThat(c.phantomCount()).isEqualTo(3);
+        assertThat(c.phantomTestFraction()).isEqualTo(0.4);
         assertThat(c.evalSeed()).isEqualTo(7);
         assertThat(c.testVolumes()).isEqualTo(1);
         assertThat(c.superpatchesPerVolume()).isEqualTo(ExperimentConfig.ALL);
         assertThat(c.lpipsSliceStep()).isEqualTo(2);
         assertThat(c.mode()).isEqualTo(ExperimentConfig.UNIFIED);
+        assertThat(c.testVolumeIds()).isNull();
+        ExperimentConfig ids = parse(VALID.replace("test_volumes: 1", "test_volumes: [abdomen-s32-seed2, thorax-s32-seed103]"));
+        assertThat(ids.testVolumeIds()).containsExactly("abdomen-s32-seed2", "thorax-s32-seed103");
     }
 
     @Test
