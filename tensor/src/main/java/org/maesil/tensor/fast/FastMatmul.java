@@ -16,6 +16,9 @@ import org.maesil.tensor.Parallel;
  *         for each 6-row A panel of the block
  *           6x16 register tile: C[i, j] (+)= sum over the KC steps   (MicroKernel6x16)
  * </pre>
+ * When B is not huge (below {@link #WHOLE_B_LIMIT}) all its KC blocks are packed first and each
+ * work item then runs through every KC block (loops p0 and item swapped): two synchronisations
+ * of the thread team per product instead of two per KC block; the order of the sums is the same.
  * Work items are claimed dynamically by the threads of {@link Parallel}, which stay alive
  * between calls. Buffers are kept and reused across calls (fresh pages are ~20x slower to
  * write than reused ones on these machines).
@@ -33,13 +36,24 @@ public final class FastMatmul {
     private static final int MR = MicroKernel6x16.MR;
     private static final int NR = MicroKernel6x16.NR;
 
+    /** Largest B (in floats, 64 MiB) packed whole, all KC blocks at once; larger ones go block by block. */
+    static final long WHOLE_B_LIMIT = 16L << 20;
+
     private final Parallel parallel;
     private float[] packedB = new float[0];
     /** Per-thread packed A block (MC*KC) followed by MR*NR floats of edge-tile scratch. */
     private final ThreadLocal<float[]> packedA = ThreadLocal.withInitial(() -> new float[MC * KC + MR * NR]);
 
+    private final long wholeBLimit;
+
     public FastMatmul(Parallel parallel) {
+        this(parallel, WHOLE_B_LIMIT);
+    }
+
+    /** With another limit for packing B whole (tests use 0 to run the block-by-block schedule). */
+    FastMatmul(Parallel parallel, long wholeBLimit) {
         this.parallel = parallel;
+        this.wholeBLimit = wholeBLimit;
     }
 
     /** True when the Vector API module is present at run time (else callers use the reference). */
@@ -77,8 +91,11 @@ public final class FastMatmul {
             return;
         }
         int nPanels = (n + NR - 1) / NR;
-        int kcMax = Math.min(KC, k);
-        if (packedB.length < nPanels * NR * kcMax) packedB = new float[nPanels * NR * kcMax];
+        int nPad = nPanels * NR;
+        int kBlocks = (k + KC - 1) / KC;
+        boolean packAllOfB = (long) k * nPad <= wholeBLimit;
+        int need = packAllOfB ? k * nPad : Math.min(KC, k) * nPad;
+        if (packedB.length < need) packedB = new float[need];
         final float[] pb = packedB;
 
         int rowBlocks = (m + MC - 1) / MC;
@@ -89,34 +106,65 @@ public final class FastMatmul {
         int panelsPerChunk = (nPanels + colChunks - 1) / colChunks;
         colChunks = (nPanels + panelsPerChunk - 1) / panelsPerChunk;
         final int chunks = colChunks;
+        final int ppc = panelsPerChunk;
 
+        if (packAllOfB) {
+            // Usual case: pack every KC block of B at once (block p0 from pb[p0 * nPad]), then
+            // one parallel pass in which each work item runs through all KC blocks: two
+            // synchronisations of the thread team per product instead of two per KC block.
+            parallel.forRange(kBlocks * nPanels, Math.max(1, kBlocks * nPanels / (4 * parallel.threads())), (s, e) -> {
+                for (int t = s; t < e; t++) {
+                    int p0 = (t / nPanels) * KC, q = t % nPanels;
+                    Packing.packB(b, bOff, ldb, transB, n, p0, Math.min(KC, k - p0), q, q + 1, pb, p0 * nPad);
+                }
+            });
+            parallel.forRange(rowBlocks * chunks, 1, (s, e) -> {
+                for (int item = s; item < e; item++) {
+                    for (int p0 = 0; p0 < k; p0 += KC) {
+                        multiplyBlock(a, aOff, lda, transA, pb, p0 * nPad, c, cOff, ldc, m, n, p0, Math.min(KC, k - p0),
+                                accumulate || p0 > 0, item / chunks, item % chunks, ppc, nPanels);
+                    }
+                }
+            });
+            return;
+        }
         for (int p0 = 0; p0 < k; p0 += KC) {
             final int kc = Math.min(KC, k - p0);
             final int pStart = p0;
             final boolean acc = accumulate || p0 > 0;
-            // 1. pack B (parallel over panels)
+            // 1. pack this KC block of B (parallel over panels)
             parallel.forRange(nPanels, Math.max(1, nPanels / (4 * parallel.threads())),
                     (q0, q1) -> Packing.packB(b, bOff, ldb, transB, n, pStart, kc, q0, q1, pb));
             // 2. multiply, one work item = (row block, column chunk)
             parallel.forRange(rowBlocks * chunks, 1, (s, e) -> {
-                float[] pa = packedA.get();
                 for (int item = s; item < e; item++) {
-                    int ib = item / chunks, jb = item % chunks;
-                    int i0 = ib * MC;
-                    int mc = Math.min(MC, m - i0);
-                    Packing.packA(a, aOff, lda, transA, i0, mc, pStart, kc, pa, 0);
-                    int q1 = Math.min(nPanels, (jb + 1) * panelsPerChunk);
-                    for (int q = jb * panelsPerChunk; q < q1; q++) {
-                        int j0 = q * NR;
-                        int cols = Math.min(NR, n - j0);
-                        for (int r0 = 0; r0 < mc; r0 += MR) {
-                            MicroKernel6x16.tile(pa, r0 * kc, pb, q * NR * kc, kc,
-                                    c, cOff + (i0 + r0) * ldc + j0, ldc,
-                                    Math.min(MR, mc - r0), cols, acc, pa, MC * KC);
-                        }
-                    }
+                    multiplyBlock(a, aOff, lda, transA, pb, 0, c, cOff, ldc, m, n, pStart, kc, acc,
+                            item / chunks, item % chunks, ppc, nPanels);
                 }
             });
+        }
+    }
+
+    /**
+     * One work item for one KC block: packs op(A)[ib*MC .., p0 .. p0+kc) and multiplies it with
+     * the B panels of column chunk jb (packed from pb[pbOff], panel q at pbOff + q*NR*kc).
+     */
+    private void multiplyBlock(float[] a, int aOff, int lda, boolean transA, float[] pb, int pbOff,
+                               float[] c, int cOff, int ldc, int m, int n, int p0, int kc, boolean acc,
+                               int ib, int jb, int panelsPerChunk, int nPanels) {
+        float[] pa = packedA.get();
+        int i0 = ib * MC;
+        int mc = Math.min(MC, m - i0);
+        Packing.packA(a, aOff, lda, transA, i0, mc, p0, kc, pa, 0);
+        int q1 = Math.min(nPanels, (jb + 1) * panelsPerChunk);
+        for (int q = jb * panelsPerChunk; q < q1; q++) {
+            int j0 = q * NR;
+            int cols = Math.min(NR, n - j0);
+            for (int r0 = 0; r0 < mc; r0 += MR) {
+                MicroKernel6x16.tile(pa, r0 * kc, pb, pbOff + q * NR * kc, kc,
+                        c, cOff + (i0 + r0) * ldc + j0, ldc,
+                        Math.min(MR, mc - r0), cols, acc, pa, MC * KC);
+            }
         }
     }
 }

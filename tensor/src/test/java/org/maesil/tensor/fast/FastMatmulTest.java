@@ -13,7 +13,7 @@ import org.maesil.tensor.Parallel;
 /** The packed Vector API matmul against a float64 reference, at awkward sizes and all transposes. */
 class FastMatmulTest {
     static Parallel one, two;
-    static FastMatmul mm1, mm2;
+    static FastMatmul mm1, mm2, blockByBlock;
 
     @BeforeAll
     static void setUp() {
@@ -21,6 +21,7 @@ class FastMatmulTest {
         two = new Parallel(2);
         mm1 = new FastMatmul(one);
         mm2 = new FastMatmul(two);
+        blockByBlock = new FastMatmul(two, 0);
     }
 
     @AfterAll
@@ -67,6 +68,9 @@ class FastMatmulTest {
             mm2.matmul(a, b, c2, 1, m, n, k, ta, tb, acc, m * k, k * n);
             check(a, b, c0, c1, m, n, k, ta, tb, acc);
             assertThat(c2).as("1 vs 2 threads, bit for bit").isEqualTo(c1);
+            float[] c3 = c0.clone();
+            blockByBlock.matmul(a, b, c3, 1, m, n, k, ta, tb, acc, m * k, k * n);
+            assertThat(c3).as("B packed whole vs block by block, bit for bit").isEqualTo(c1);
         }
     }
 
