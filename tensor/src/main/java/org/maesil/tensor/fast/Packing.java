@@ -34,6 +34,17 @@ final class Packing {
                     for (int r = 0; r < rows; r++) dst[d + r] = a[s + r];
                     for (int r = rows; r < MR; r++) dst[d + r] = 0f;
                 }
+            } else if (rows == MR) {
+                // six rows read side by side, the panel written in order
+                int s0 = aOff + (i0 + q) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                for (int p = 0; p < kc; p++, d += MR) {
+                    dst[d] = a[s0 + p];
+                    dst[d + 1] = a[s1 + p];
+                    dst[d + 2] = a[s2 + p];
+                    dst[d + 3] = a[s3 + p];
+                    dst[d + 4] = a[s4 + p];
+                    dst[d + 5] = a[s5 + p];
+                }
             } else {
                 for (int r = 0; r < MR; r++) {
                     if (r < rows) {
