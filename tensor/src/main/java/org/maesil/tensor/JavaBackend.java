@@ -278,6 +278,7 @@ public final class JavaBackend implements Backend {
                 LayerNorm.layerNormGradInputRow(x, gamma, mean, rstd, dy, dx, cols, row);
             }
         });
+        if (fast != null && fast.layerNormGradParams(x, mean, rstd, dy, dgamma, dbeta, rows, cols)) return;
         parallel.forRange(cols, (s, e) -> {
             for (int col = s; col < e; col++) {
                 LayerNorm.layerNormGradParamsColumn(x, mean, rstd, dy, dgamma, dbeta, rows, cols, col);

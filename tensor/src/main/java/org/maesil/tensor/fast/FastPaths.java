@@ -133,4 +133,11 @@ public final class FastPaths {
         RowVectorOps.sumRows(parallel, dy, db, rows, cols);
         return true;
     }
+
+    /** Layer norm's dgamma, dbeta in row order; bit-identical to the reference. */
+    public boolean layerNormGradParams(float[] x, float[] mean, float[] rstd, float[] dy,
+                                       float[] dgamma, float[] dbeta, int rows, int cols) {
+        RowVectorOps.layerNormGradParams(parallel, x, mean, rstd, dy, dgamma, dbeta, rows, cols);
+        return true;
+    }
 }

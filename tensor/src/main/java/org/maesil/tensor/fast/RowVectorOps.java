@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 import org.maesil.tensor.Parallel;
 
 /**
- * Row-broadcast ops of linear layers, vectorised along the rows: y = x + bias per row, and the
- * bias gradient db[c] = sum_r dy[r, c]. The reference kernels compute one element (one column
+ * Row-broadcast ops of linear layers and layer norm, along the rows: y = x + bias per row, the
+ * bias gradient db[c] = sum_r dy[r, c], and layer norm's dgamma, dbeta. The reference kernels compute one element (one column
  * for the sum) per index, which walks dy down its columns; here each thread adds whole rows
  * into a block of columns. Every db[c] is still summed over r = 0, 1, ... in order with float
  * additions, so the results equal the reference kernels' bit for bit.
@@ -47,6 +47,40 @@ final class RowVectorOps {
                         FloatVector.fromArray(S, db, c).add(FloatVector.fromArray(S, dy, o + c)).intoArray(db, c);
                     }
                     for (int c = vecEnd; c < c1; c++) db[c] += dy[o + c];
+                }
+            }
+        });
+    }
+
+    /** Per-thread double accumulators for a block of columns (dgamma, dbeta). */
+    private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[2 * COLUMN_BLOCK]);
+
+    /**
+     * Layer norm's parameter gradients, dgamma[c] = sum_r dy[r, c] xhat[r, c] and
+     * dbeta[c] = sum_r dy[r, c], xhat = (x - mean_r) rstd_r, each summed in double over
+     * r = 0, 1, ... with the reference kernel's operations (LayerNorm.layerNormGradParamsColumn),
+     * so equal to it bit for bit; rows are walked in memory order, a block of columns at a time.
+     */
+    static void layerNormGradParams(Parallel parallel, float[] x, float[] mean, float[] rstd, float[] dy,
+                                    float[] dgamma, float[] dbeta, int rows, int cols) {
+        int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        parallel.forRange(blocks, 1, (s, e) -> {
+            double[] sums = SUMS.get();
+            for (int blk = s; blk < e; blk++) {
+                int c0 = blk * COLUMN_BLOCK, width = Math.min(cols, c0 + COLUMN_BLOCK) - c0;
+                java.util.Arrays.fill(sums, 0.0);
+                for (int r = 0; r < rows; r++) {
+                    int o = r * cols + c0;
+                    double m = mean[r], rs = rstd[r];
+                    for (int j = 0; j < width; j++) {
+                        double xhat = ((double) x[o + j] - m) * rs;
+                        sums[j] += dy[o + j] * xhat;
+                        sums[COLUMN_BLOCK + j] += dy[o + j];
+                    }
+                }
+                for (int j = 0; j < width; j++) {
+                    dgamma[c0 + j] = (float) sums[j];
+                    dbeta[c0 + j] = (float) sums[COLUMN_BLOCK + j];
                 }
             }
         });

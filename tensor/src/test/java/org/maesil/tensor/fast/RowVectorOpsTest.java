@@ -8,7 +8,7 @@ import org.maesil.tensor.Parallel;
 import org.maesil.tensor.kernels.Elementwise;
 import org.maesil.tensor.kernels.Reduction;
 
-/** Vector addBias and sumRows equal the reference kernels bit for bit, for 1 and 2 threads. */
+/** addBias, sumRows and layer norm's dgamma/dbeta equal the reference kernels bit for bit, for 1 and 2 threads. */
 class RowVectorOpsTest {
 
     @ParameterizedTest
@@ -26,6 +26,16 @@ class RowVectorOpsTest {
                 RowVectorOps.sumRows(par, x, db, rows, cols);
                 assertThat(y).isEqualTo(yRef);
                 assertThat(db).isEqualTo(dbRef);
+                float[] mean = FastMatmulTest.random(rows, 3), rstd = FastMatmulTest.random(rows, 4);
+                float[] dy = FastMatmulTest.random(rows * cols, 5);
+                float[] dg = new float[cols], dbt = new float[cols], dgRef = new float[cols], dbtRef = new float[cols];
+                for (int c = 0; c < cols; c++) {
+                    org.maesil.tensor.kernels.LayerNorm.layerNormGradParamsColumn(x, mean, rstd, dy,
+                            dgRef, dbtRef, rows, cols, c);
+                }
+                RowVectorOps.layerNormGradParams(par, x, mean, rstd, dy, dg, dbt, rows, cols);
+                assertThat(dg).isEqualTo(dgRef);
+                assertThat(dbt).isEqualTo(dbtRef);
             }
         }
     }
