@@ -27,6 +27,10 @@ import java.util.SplittableRandom;
  * each case its non-empty superpatches in an order shuffled by (seed, e, case id): deterministic
  * for a seed. Superpatches of one volume come together (the price of holding one volume).
  * Near-empty superpatches (mean below the threshold, default 0.05 after windowing) are skipped.
+ *
+ * <p>This stream can only go forward. Training, which must seek to a checkpoint's position to
+ * resume exactly, uses {@link StreamingSuperpatches}: the same one-volume-at-a-time reading with
+ * an order that is a pure function of (seed, position).
  */
 public final class SuperpatchStream {
     private final DataSource source;

@@ -35,15 +35,19 @@ import org.maesil.tensor.Tensor;
  *   <li>{@code checkpoint.safetensors}: every {@code checkpointEvery} steps and at the end,
  *       atomically (temporary file, fsync, rename): weights under their state_dict names,
  *       AdamW moments, the model's extra state, and metadata {@code run.step},
- *       {@code run.samples} (data-stream position), {@code run.seed}, {@code run.config};</li>
+ *       {@code run.samples} (data-stream position k), {@code run.dataPosition} (k in words:
+ *       epoch, volume, superpatch), {@code run.seed}, {@code run.config};</li>
  *   <li>{@code model.safetensors}: the final weights alone, for PyTorch's load_state_dict.</li>
  * </ul>
  *
  * <p>Determinism, and so exact resume: nothing random is kept in memory between steps. Step s
  * (0-based) uses the model seed {@code Rng.derive(derive(seed, 1), s)} and the superpatches
- * k = s*B .. s*B + B - 1 of the data stream, where superpatch k is item
+ * k = s*B .. s*B + B - 1 of the data stream, where superpatch k is
+ * {@code data.order(derive(seed, 2)).item(k)}, a pure function of (seed, k) (by default item
  * {@code perm_e[k mod size]} of epoch e = k / size, perm_e a Fisher-Yates shuffle seeded by
- * {@code Rng.derive(derive(seed, 2), e)}. The learning rate is a function of s. So weights,
+ * {@code Rng.derive(derive(seed, 2), e)}; a source streaming volumes from disk keeps each
+ * volume's superpatches together, see {@link SuperpatchSource#order}). The learning rate is a
+ * function of s. So weights,
  * moments and the step count are the whole state: a run resumed from a checkpoint repeats the
  * uninterrupted run bit for bit (the engine's kernels do not depend on the thread count).
  * Loss-log lines past the checkpoint (written before a crash) are dropped on resume.
@@ -148,7 +152,7 @@ public final class Trainer {
         int s = data.edge();
         int vox = s * s * s;
         Tensor batch = new Tensor(b, 1, s, s, s);
-        DataOrder order = new DataOrder(data.size(), Rng.derive(config.seed(), DATA_STREAM));
+        SuperpatchSource.Order order = data.order(Rng.derive(config.seed(), DATA_STREAM));
         ProgressBar bar = options.progress() == null ? null
                 : new ProgressBar(options.progress(), start, total, model.workUnit(),
                 options.progress() == System.err && System.console() != null, 10.0);
@@ -193,7 +197,7 @@ public final class Trainer {
                     break;
                 }
                 if (done % tc.checkpointEvery() == 0 || done == total) {
-                    writeCheckpoint(ckpt, model, opt, config, done);
+                    writeCheckpoint(ckpt, model, opt, config, done, order.position((long) done * b));
                     lastCheckpoint = done;
                 }
             }
@@ -221,10 +225,12 @@ public final class Trainer {
         return new NonFiniteException(step + 1, "training stopped at step " + (step + 1) + ": " + what + "; " + kept);
     }
 
-    static void writeCheckpoint(Path file, ReconstructionModel model, AdamW opt, RunConfig config, int done) throws IOException {
+    static void writeCheckpoint(Path file, ReconstructionModel model, AdamW opt, RunConfig config, int done, String dataPosition)
+            throws IOException {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("run.step", Integer.toString(done));
         meta.put("run.samples", Long.toString((long) done * config.train().batch()));
+        meta.put("run.dataPosition", dataPosition);
         meta.put("run.seed", Long.toString(config.seed()));
         meta.put("run.config", config.toJson());
         meta.put("run.model", model.kind());
@@ -270,31 +276,6 @@ public final class Trainer {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(file + ": metadata '" + key + "' is not an integer: " + v);
-        }
-    }
-
-    /** The seeded per-epoch order of the data stream; caches the current epoch's permutation. */
-    static final class DataOrder {
-        private final int size;
-        private final long seed;
-        private long epoch = -1;
-        private final int[] perm;
-
-        DataOrder(int size, long seed) {
-            this.size = size;
-            this.seed = seed;
-            this.perm = new int[size];
-        }
-
-        /** Item index of superpatch k of the stream. */
-        int item(long k) {
-            long e = k / size;
-            if (e != epoch) {
-                for (int i = 0; i < size; i++) perm[i] = i;
-                new Rng(Rng.derive(seed, e)).shuffle(perm, size);
-                epoch = e;
-            }
-            return perm[(int) (k % size)];
         }
     }
 }

@@ -26,10 +26,17 @@ import picocli.CommandLine.Option;
  * {@code train}: trains MAESIL (or a baseline) on NAME_OR_PATH into the run folder RUN
  * (config.json, loss.jsonl, checkpoint.safetensors, model.safetensors; see {@link Trainer}).
  * {@code --resume} continues RUN exactly where its last checkpoint left it; options given
- * with --resume must agree with the run's stored configuration.
+ * with --resume must agree with the run's stored configuration. The data streams from disk
+ * volume by volume with bounded memory ({@link TrainingData}, {@link org.maesil.data.StreamingSuperpatches});
+ * the per-volume superpatch counts are kept in RUN/data-index.json, so a resumed run reads only
+ * the volume it continues in before its first step.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Trains a model on superpatches of a dataset, with atomic checkpoints and exact resume.")
+        description = {"Trains a model on superpatches of a dataset, with atomic checkpoints and exact resume.",
+                "Data streams from disk one volume at a time (each volume is read once up front to count its non-empty"
+                        + " superpatches, kept in RUN/data-index.json). Memory for data: at most 4 (2R + T + P) bytes while a"
+                        + " volume loads (R, T, P: voxels of the largest raw, resampled and padded volume) and 4 P between loads,"
+                        + " plus a few ints per superpatch and per volume; see docs/TRAINING.md."})
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", description = "maesil, ae, vae or vqvae (default: maesil; with --resume: the run's)")
@@ -113,7 +120,8 @@ public final class TrainCommand implements Callable<Integer> {
                 String source = data != null ? data : stored.data();
                 String[] w = stored.dataOptions().getOrDefault("window", "-175.0,250.0").split(",");
                 var src = TrainingData.load(source, Presets.byName(stored.model().preset()).superpatch(),
-                        new double[] {Double.parseDouble(w[0]), Double.parseDouble(w[1])}, 0.05).source();
+                        new double[] {Double.parseDouble(w[0]), Double.parseDouble(w[1])}, 0.05,
+                        out.resolve(TrainingData.INDEX_FILE)).source();
                 result = Trainer.resume(src, be, out, options);
             } else {
                 String kind = model == null ? "maesil" : model;
@@ -127,7 +135,10 @@ public final class TrainCommand implements Callable<Integer> {
                 if (steps != null) tc = tc.withSteps(steps);
                 if (batch != null) tc = tc.withBatch(batch);
                 if (checkpointEvery != null) tc = tc.withCheckpointEvery(checkpointEvery);
-                TrainingData.Loaded loaded = TrainingData.load(data, p.superpatch(), window, 0.05);
+                if (Files.exists(out.resolve(Trainer.CHECKPOINT)) || Files.exists(RunConfig.file(out))) {
+                    throw new IllegalArgumentException(out + " already holds a training run; use --resume to continue it or another --out");
+                }
+                TrainingData.Loaded loaded = TrainingData.load(data, p.superpatch(), window, 0.05, out.resolve(TrainingData.INDEX_FILE));
                 var src = loaded.source();
                 RunConfig cfg = RunConfig.of(spec, tc, runSeed, src, Map.of("window", loaded.windowLo() + "," + loaded.windowHi()),
                         be.name());
