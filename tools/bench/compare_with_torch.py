@@ -6,7 +6,8 @@
     /usr/bin/python3 tools/bench/compare_with_torch.py torch.txt java.json
 
 Prints a markdown table: work, Java median ms, PyTorch median ms, speed ratio = PyTorch ms / Java ms
-(>= 1.0: Java at least as fast), the background load of both runs, and Java's memory figures.
+(>= 1.0: Java at least as fast), the background load of both runs (bg% over very short timed
+windows, e.g. matmul 512, is coarse: /proc/stat counts in 10 ms ticks), and Java's memory figures.
 """
 import json
 import re
@@ -39,6 +40,11 @@ def read_torch(path):
     return rows
 
 
+def cell(text):
+    """Markdown table cell: escape the pipes some benchmark names contain."""
+    return text.replace("|", "\\|")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: compare_with_torch.py TORCH_OUTPUT.txt JAVA_BENCH.json")
@@ -58,7 +64,7 @@ def main():
             tname = names[0]
         else:
             ratio, tcell, tname, bg = "-", "not run", "-", "-"
-        print(f"| {r['work']} | {r['median_ms']:.1f} ({r['min_ms']:.1f}) | {tcell} | {tname} | {ratio} | "
+        print(f"| {cell(r['work'])} | {r['median_ms']:.1f} ({r['min_ms']:.1f}) | {tcell} | {cell(tname)} | {ratio} | "
               f"{r['background_percent']:.0f} / {bg} | {r['live_heap_mib']:.0f} | {r['rss_peak_so_far_mib']:.0f} |")
         # the patch embedding is also shown against PyTorch's conv3d form
         if r["id"] == "patch-embed" and len(PAIRS["patch-embed"]) > 1 and PAIRS["patch-embed"][1] in torch:
