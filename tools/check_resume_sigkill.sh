@@ -5,7 +5,7 @@
 JAR=${1:-harness/target/maesil.jar}
 W=${2:-/tmp/maesil-sigkill}
 J="java --add-modules jdk.incubator.vector -jar $JAR"
-D=phantom:abdomen:1:64:7
+D=${MAESIL_DATA:-phantom:abdomen:1:64:7} # or a folder of NIfTI files: streamed volume by volume
 A="--preset demo --data $D --steps 30 --checkpoint-every 7 --seed 3 --threads 2 --quiet"
 rm -rf $W/straight $W/killed; mkdir -p $W
 $J train $A --out $W/straight --json > $W/straight.json
