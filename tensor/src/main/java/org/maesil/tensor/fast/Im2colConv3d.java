@@ -17,8 +17,9 @@ import org.maesil.tensor.Parallel;
  *   dW:         dW[cout, K]   += dy[n][cout, P] . col[K, P]^T      (summed over n)
  *   dx:         dcol[K, P]     = W^T[K, cout] . dy[n][cout, P],  then col2im: dx += scatter of dcol
  * </pre>
- * When kernel == stride and there is no padding (the patch embedding) the columns do not
- * overlap and col is only a reshape of x: the convolution is one plain matrix product.
+ * When kernel == stride and there is no padding (the patch embedding) the patches do not
+ * overlap: x is unfolded patch-major (pt[P, K], the transpose of col, gathered from contiguous
+ * runs of x, so x is read in order) and the convolution is a plain matrix product with pt.
  *
  * <p>Blocking: col would be K*P floats per sample (e.g. 864 x 32768 for a 32-channel 3^3
  * layer at 64^3), so P is cut into chunks of whole output planes (od) of at most
@@ -68,11 +69,18 @@ public final class Im2colConv3d {
         int kk = g.cin() * g.kD() * g.kH() * g.kW();
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
         float[] c = colBuffer(g);
+        boolean patches = isPatchEmbedding(g);
         for (int n = 0; n < g.n(); n++) {
             for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
                 int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
-                im2col(x, n, od0, planes, g, c);
-                mm.gemm(w, 0, kk, false, c, 0, pc, false, y, n * g.cout() * p + od0 * plane, p, g.cout(), pc, kk, false);
+                int yOff = n * g.cout() * p + od0 * plane;
+                if (patches) { // y[cout, chunk] = W[cout, K] . patches[chunk, K]^T
+                    unfoldPatches(x, n, od0, planes, g, c);
+                    mm.gemm(w, 0, kk, false, c, 0, kk, true, y, yOff, p, g.cout(), pc, kk, false);
+                } else {
+                    im2col(x, n, od0, planes, g, c);
+                    mm.gemm(w, 0, kk, false, c, 0, pc, false, y, yOff, p, g.cout(), pc, kk, false);
+                }
             }
         }
         if (bias != null) {
@@ -90,14 +98,19 @@ public final class Im2colConv3d {
         int kk = g.cin() * g.kD() * g.kH() * g.kW();
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
         float[] c = colBuffer(g);
-        boolean first = true;
+        boolean first = true, patches = isPatchEmbedding(g);
         for (int n = 0; n < g.n(); n++) {
             for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
                 int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
-                im2col(x, n, od0, planes, g, c);
-                // dW[cout, K] (+)= dy[n][cout, chunk] . col[K, chunk]^T
-                mm.gemm(dy, n * g.cout() * p + od0 * plane, p, false, c, 0, pc, true, dw, 0, kk,
-                        g.cout(), kk, pc, !first);
+                if (patches) { // dW[cout, K] (+)= dy[n][cout, chunk] . patches[chunk, K]
+                    unfoldPatches(x, n, od0, planes, g, c);
+                    mm.gemm(dy, n * g.cout() * p + od0 * plane, p, false, c, 0, kk, false, dw, 0, kk,
+                            g.cout(), kk, pc, !first);
+                } else { // dW[cout, K] (+)= dy[n][cout, chunk] . col[K, chunk]^T
+                    im2col(x, n, od0, planes, g, c);
+                    mm.gemm(dy, n * g.cout() * p + od0 * plane, p, false, c, 0, pc, true, dw, 0, kk,
+                            g.cout(), kk, pc, !first);
+                }
                 first = false;
             }
         }
@@ -123,11 +136,70 @@ public final class Im2colConv3d {
         for (int n = 0; n < g.n(); n++) {
             for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
                 int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
-                // dcol[K, chunk] = W^T[K, cout] . dy[n][cout, chunk]
-                mm.gemm(w, 0, kk, true, dy, n * g.cout() * p + od0 * plane, p, false, c, 0, pc, kk, pc, g.cout(), false);
-                col2im(c, n, od0, planes, g, dx);
+                if (isPatchEmbedding(g)) { // dpatches[chunk, K] = dy[n][cout, chunk]^T . W[cout, K]
+                    mm.gemm(dy, n * g.cout() * p + od0 * plane, p, true, w, 0, kk, false, c, 0, kk, pc, kk, g.cout(), false);
+                    foldPatches(c, n, od0, planes, g, dx);
+                } else { // dcol[K, chunk] = W^T[K, cout] . dy[n][cout, chunk]
+                    mm.gemm(w, 0, kk, true, dy, n * g.cout() * p + od0 * plane, p, false, c, 0, pc, kk, pc, g.cout(), false);
+                    col2im(c, n, od0, planes, g, dx);
+                }
             }
         }
+    }
+
+    /** Kernel = stride and no padding: the patches do not overlap, unfolding is a reshape. */
+    static boolean isPatchEmbedding(Conv3dGeometry g) {
+        return g.kD() == g.sD() && g.kH() == g.sH() && g.kW() == g.sW() && g.pD() == 0 && g.pH() == 0 && g.pW() == 0;
+    }
+
+    /**
+     * The patch-major layout (the transpose of col) for kernel = stride, no padding:
+     * pt[(od-od0, oh, ow), (ci, kd, kh, kw)] = x[n, ci, od*kD+kd, oh*kH+kh, ow*kW+kw]; each patch
+     * row is gathered from runs of kW contiguous input voxels, so x is read in order.
+     */
+    void unfoldPatches(float[] x, int n, int od0, int planes, Conv3dGeometry g, float[] pt) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW();
+        int oh = g.outH(), ow = g.outW(), inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;
+        parallel.forRange(planes * oh, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                int od = od0 + row / oh, h = row % oh;
+                for (int wq = 0; wq < ow; wq++) {
+                    int o = ((row * ow) + wq) * kk;
+                    for (int ci = 0; ci < g.cin(); ci++) {
+                        for (int kd = 0; kd < g.kD(); kd++) {
+                            for (int kh = 0; kh < g.kH(); kh++, o += g.kW()) {
+                                int src = (n * g.cin() + ci) * inDHW + (od * g.kD() + kd) * inHW
+                                        + (h * g.kH() + kh) * g.inW() + wq * g.kW();
+                                System.arraycopy(x, src, pt, o, g.kW());
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** dx[n, ...] = the patch rows of dpt put back where {@link #unfoldPatches} took them (no overlap). */
+    void foldPatches(float[] dpt, int n, int od0, int planes, Conv3dGeometry g, float[] dx) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW();
+        int oh = g.outH(), ow = g.outW(), inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;
+        parallel.forRange(planes * oh, (s, e) -> {
+            for (int row = s; row < e; row++) {
+                int od = od0 + row / oh, h = row % oh;
+                for (int wq = 0; wq < ow; wq++) {
+                    int o = ((row * ow) + wq) * kk;
+                    for (int ci = 0; ci < g.cin(); ci++) {
+                        for (int kd = 0; kd < g.kD(); kd++) {
+                            for (int kh = 0; kh < g.kH(); kh++, o += g.kW()) {
+                                int dst = (n * g.cin() + ci) * inDHW + (od * g.kD() + kd) * inHW
+                                        + (h * g.kH() + kh) * g.inW() + wq * g.kW();
+                                System.arraycopy(dpt, o, dx, dst, g.kW());
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /** col[(ci,kd,kh,kw), (od-od0, oh, ow)] = x[n, ci, od*sD-pD+kd, oh*sH-pH+kh, ow*sW-pW+kw], 0 outside. */
