@@ -55,22 +55,70 @@ final class HeadKernels {
         o[i] = y[((bh / H) * L + l) * D + (bh % H) * hd + j];
     }
 
+    /** q/k/v[bh, l, 0..hd) = qkv[b, l, s*D + h*hd + 0..hd) for output row r = bh*L + l (one row of hd floats, s = 0, 1, 2). */
+    static void splitQkvRow(float[] qkv, float[] q, float[] k, float[] v, int r, int L, int H, int hd) {
+        int D = H * hd;
+        int l = r % L;
+        int bh = r / L;
+        int src = ((bh / H) * L + l) * 3 * D + (bh % H) * hd;
+        int dst = r * hd;
+        for (int j = 0; j < hd; j++) {
+            q[dst + j] = qkv[src + j];
+            k[dst + j] = qkv[src + D + j];
+            v[dst + j] = qkv[src + 2 * D + j];
+        }
+    }
+
+    /** dqkv[b, l, s*D + h*hd + 0..hd) = dq/dk/dv[b*H + h, l, 0..hd) for input row r = (b*H + h)*L + l (the adjoint of splitQkvRow). */
+    static void mergeQkvHeadRow(float[] dq, float[] dk, float[] dv, float[] dqkv, int r, int L, int H, int hd) {
+        int D = H * hd;
+        int l = r % L;
+        int bh = r / L;
+        int dst = ((bh / H) * L + l) * 3 * D + (bh % H) * hd;
+        int src = r * hd;
+        for (int j = 0; j < hd; j++) {
+            dqkv[dst + j] = dq[src + j];
+            dqkv[dst + D + j] = dk[src + j];
+            dqkv[dst + 2 * D + j] = dv[src + j];
+        }
+    }
+
+    /** y[b, l, h*hd + 0..hd) = o[b*H + h, l, 0..hd) for row r = (b*H + h)*L + l of o (one head's slice of a token). */
+    static void mergeHeadsRow(float[] o, float[] y, int r, int L, int H, int hd) {
+        int D = H * hd;
+        int l = r % L;
+        int bh = r / L;
+        int dst = ((bh / H) * L + l) * D + (bh % H) * hd;
+        int src = r * hd;
+        for (int j = 0; j < hd; j++) y[dst + j] = o[src + j];
+    }
+
+    /** o[bh, l, 0..hd) = y[b, l, h*hd + 0..hd) for output row r = bh*L + l (adjoint of mergeHeadsRow). */
+    static void splitHeadsRow(float[] y, float[] o, int r, int L, int H, int hd) {
+        int D = H * hd;
+        int l = r % L;
+        int bh = r / L;
+        int src = ((bh / H) * L + l) * D + (bh % H) * hd;
+        int dst = r * hd;
+        for (int j = 0; j < hd; j++) o[dst + j] = y[src + j];
+    }
+
+    // The loops below run the row kernels (hd contiguous floats each); the element kernels above
+    // state the same index maps one float at a time (HeadKernelsTest checks they agree).
+
     static void splitQkv(float[] qkv, float[] q, float[] k, float[] v, int B, int L, int H, int hd) {
-        int n = B * H * L * hd;
-        for (int i = 0; i < n; i++) splitQkvElement(qkv, q, k, v, i, L, H, hd);
+        for (int r = 0; r < B * H * L; r++) splitQkvRow(qkv, q, k, v, r, L, H, hd);
     }
 
     static void mergeQkv(float[] dq, float[] dk, float[] dv, float[] dqkv, int B, int L, int H, int hd) {
-        for (int r = 0; r < B * L; r++) mergeQkvRow(dq, dk, dv, dqkv, r, L, H, hd);
+        for (int r = 0; r < B * H * L; r++) mergeQkvHeadRow(dq, dk, dv, dqkv, r, L, H, hd);
     }
 
     static void mergeHeads(float[] o, float[] y, int B, int L, int H, int hd) {
-        int n = B * L * H * hd;
-        for (int i = 0; i < n; i++) mergeHeadsElement(o, y, i, L, H, hd);
+        for (int r = 0; r < B * H * L; r++) mergeHeadsRow(o, y, r, L, H, hd);
     }
 
     static void splitHeads(float[] y, float[] o, int B, int L, int H, int hd) {
-        int n = B * L * H * hd;
-        for (int i = 0; i < n; i++) splitHeadsElement(y, o, i, L, H, hd);
+        for (int r = 0; r < B * H * L; r++) splitHeadsRow(y, o, r, L, H, hd);
     }
 }

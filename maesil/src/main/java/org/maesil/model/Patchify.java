@@ -17,15 +17,32 @@ public final class Patchify {
     /** patches[b, t, v] = x[b, 0, tz*p+dz, ty*p+dy, tx*p+dx]; x [B,1,S,S,S] -> patches [B, g^3, p^3]. */
     public static void patchify(float[] x, float[] patches, int batch, int s, int p) {
         check(s, p);
-        int n = batch * s * s * s;
-        for (int i = 0; i < n; i++) patches[i] = x[voxelOfPatchElement(i, s, p)];
+        int rows = batch * s * s * (s / p); // rows of p voxels: (b, t, dz, dy)
+        for (int r = 0; r < rows; r++) patchifyRow(x, patches, r, s, p);
+    }
+
+    /**
+     * patches[r*p + dx] = x[voxelOfPatchElement(r*p, s, p) + dx] for dx in [0, p): output row r of
+     * the patch tensor seen as [B*N*p*p, p] (a row is contiguous in both layouts).
+     */
+    public static void patchifyRow(float[] x, float[] patches, int r, int s, int p) {
+        int src = voxelOfPatchElement(r * p, s, p);
+        int dst = r * p;
+        for (int dx = 0; dx < p; dx++) patches[dst + dx] = x[src + dx];
+    }
+
+    /** x[voxelOfPatchElement(r*p, s, p) + dx] = patches[r*p + dx] for dx in [0, p): the inverse of patchifyRow. */
+    public static void unpatchifyRow(float[] patches, float[] x, int r, int s, int p) {
+        int dst = voxelOfPatchElement(r * p, s, p);
+        int src = r * p;
+        for (int dx = 0; dx < p; dx++) x[dst + dx] = patches[src + dx];
     }
 
     /** x[b, 0, z, y, x] = patches[b, t, v], the inverse of {@link #patchify}. */
     public static void unpatchify(float[] patches, float[] x, int batch, int s, int p) {
         check(s, p);
-        int n = batch * s * s * s;
-        for (int i = 0; i < n; i++) x[voxelOfPatchElement(i, s, p)] = patches[i];
+        int rows = batch * s * s * (s / p);
+        for (int r = 0; r < rows; r++) unpatchifyRow(patches, x, r, s, p);
     }
 
     /** Flat superpatch index of element i = (b*N + t)*p^3 + v of the patch tensor. */

@@ -30,6 +30,21 @@ class PatchifyAndMaskTest {
     }
 
     @Test
+    void patchifyRowsAgreeWithTheElementFormula() {
+        int b = 2, s = 12, p = 3; // odd patch edge: rows of 3 voxels
+        float[] x = new float[b * s * s * s];
+        for (int i = 0; i < x.length; i++) x[i] = i * 0.5f - 7f;
+        float[] patches = new float[x.length];
+        Patchify.patchify(x, patches, b, s, p);
+        for (int i = 0; i < x.length; i++) {
+            assertThat(patches[i]).as("element %d", i).isEqualTo(x[Patchify.voxelOfPatchElement(i, s, p)]);
+        }
+        float[] back = new float[x.length];
+        Patchify.unpatchify(patches, back, b, s, p);
+        assertThat(back).containsExactly(x);
+    }
+
+    @Test
     void positionsFollowTheDocumentedFormula() {
         int g = 3, w = 16; // parts: z 4, y 4, x 8
         float[] t = PositionalEmbedding3d.table(g, w);

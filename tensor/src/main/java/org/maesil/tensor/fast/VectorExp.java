@@ -2,6 +2,7 @@ package org.maesil.tensor.fast;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -14,6 +15,8 @@ final class VectorExp {
     private VectorExp() {}
 
     static final VectorSpecies<Float> S = MicroKernel6x16.S;
+    /** Integer lanes of the same shape as S (for the bit reinterpretations below). */
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, S.vectorShape());
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
@@ -36,7 +39,11 @@ final class VectorExp {
         // 2^n: the bits of t are ROUND's bits + n; move n + 127 into the exponent field (times 2^23 = shift left by 23)
         // (integer reinterpretation instead of a float-to-int conversion, which JDK 17 does not
         // compile to vector code)
-        IntVector e = ((IntVector) t.reinterpretAsInts()).sub(Float.floatToRawIntBits(ROUND) - 127).mul(1 << 23);
-        return y.mul(e.reinterpretAsFloats());
+        // (convertShape with constant species rather than reinterpretAsInts/AsFloats: fewer call levels,
+        // so C2 still sees the species as constants when exp is inlined deep inside a kernel and
+        // compiles the vector intrinsic instead of falling back to the slow Java path)
+        IntVector bits = (IntVector) t.convertShape(VectorOperators.REINTERPRET_F2I, IS, 0);
+        IntVector e = bits.sub(Float.floatToRawIntBits(ROUND) - 127).mul(1 << 23);
+        return y.mul((FloatVector) e.convertShape(VectorOperators.REINTERPRET_I2F, S, 0));
     }
 }

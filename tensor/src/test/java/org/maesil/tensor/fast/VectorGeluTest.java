@@ -43,4 +43,23 @@ class VectorGeluTest {
             assertThat(worstDx).as("backward, max relative error").isLessThan(5e-5);
         }
     }
+
+    @Test
+    void twoPassBackwardGivesTheBitsOfTheOnePassInPlaceBackward() {
+        int n = 5003;
+        float[] x = new float[n], dy = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (6 * Math.sin(0.37 * i));
+            dy[i] = (float) Math.cos(0.11 * i);
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            float[] dx = new float[n];
+            float[] inPlace = dy.clone(); // dx == dy: the one-pass path
+            try (Parallel par = new Parallel(threads)) {
+                VectorGelu.backward(par, x, dy, dx, n);
+                VectorGelu.backward(par, x, inPlace, inPlace, n);
+            }
+            assertThat(dx).as("threads " + threads).containsExactly(inPlace);
+        }
+    }
 }
