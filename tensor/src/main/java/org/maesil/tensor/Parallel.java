@@ -23,7 +23,14 @@ public final class Parallel implements AutoCloseable {
     private final Thread[] workers;
     private final Object lock = new Object();
     private volatile Job job;
-    private long generation;
+    private volatile long generation;
+
+    /**
+     * How long a worker (and the caller, for the last chunks) spins before parking: a model step
+     * makes hundreds of short parallel calls, and waking a parked thread costs tens of
+     * microseconds each time. Bounded, so idle workers still sleep.
+     */
+    private static final long SPIN_NANOS = 20_000;
     private volatile boolean closed;
 
     private static final class Job {
@@ -93,6 +100,10 @@ public final class Parallel implements AutoCloseable {
             lock.notifyAll();
         }
         j.work();
+        if (j.remaining.get() > 0) {
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (j.remaining.get() > 0 && System.nanoTime() < deadline) Thread.onSpinWait();
+        }
         while (j.remaining.get() > 0) LockSupport.park(this);
         synchronized (lock) {
             if (job == j) job = null;
@@ -107,6 +118,8 @@ public final class Parallel implements AutoCloseable {
         long seen = 0;
         while (!closed) {
             Job j;
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (generation == seen && !closed && System.nanoTime() < deadline) Thread.onSpinWait();
             synchronized (lock) {
                 while (!closed && (generation == seen || job == null)) {
                     try {
