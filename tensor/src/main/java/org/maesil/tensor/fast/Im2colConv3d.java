@@ -21,6 +21,11 @@ import org.maesil.tensor.Parallel;
  * overlap: x is unfolded patch-major (pt[P, K], the transpose of col, gathered from contiguous
  * runs of x, so x is read in order) and the convolution is a plain matrix product with pt.
  *
+ * <p>General (overlapping) convolutions run forward, dW and dx through {@link PanelConv3d}
+ * instead, which gathers the unfolded input straight into per-thread packed panels (no full
+ * col matrix); the im2col + matmul path below remains for the patch embedding, for dx planes
+ * too large for a per-thread buffer, and for tests (usePanels false).
+ *
  * <p>Blocking: col would be K*P floats per sample (e.g. 864 x 32768 for a 32-channel 3^3
  * layer at 64^3), so P is cut into chunks of whole output planes (od) of at most
  * {@link #COL_BUDGET} floats; each chunk is unfolded, multiplied, and (for dx) folded back.
@@ -39,16 +44,22 @@ public final class Im2colConv3d {
     private final FastMatmul mm;
     private final int colBudget;
     private float[] col = new float[0];
+    /** Forward and dW of general (overlapping) convolutions gathered straight into packed panels; null: im2col + matmul. */
+    private final PanelConv3d panels;
 
     public Im2colConv3d(Parallel parallel, FastMatmul mm) {
-        this(parallel, mm, COL_BUDGET);
+        this(parallel, mm, COL_BUDGET, true);
     }
 
-    /** With another chunk budget (tests use a small one to exercise the chunking). */
-    Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget) {
+    /**
+     * With another chunk budget (tests use a small one to exercise the chunking); usePanels
+     * false runs forward and dW of general convolutions as im2col + matmul too.
+     */
+    Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget, boolean usePanels) {
         this.parallel = parallel;
         this.mm = mm;
         this.colBudget = colBudget;
+        this.panels = usePanels ? new PanelConv3d(parallel) : null;
     }
 
     /** Output planes (od) per chunk so that K * planes * outH * outW <= the budget (at least 1). */
@@ -70,7 +81,8 @@ public final class Im2colConv3d {
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
         float[] c = colBuffer(g);
         boolean patches = isPatchEmbedding(g);
-        for (int n = 0; n < g.n(); n++) {
+        if (!patches && panels != null) panels.forward(x, w, y, g);
+        for (int n = 0; n < (!patches && panels != null ? 0 : g.n()); n++) {
             for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
                 int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
                 int yOff = n * g.cout() * p + od0 * plane;
@@ -99,7 +111,13 @@ public final class Im2colConv3d {
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
         float[] c = colBuffer(g);
         boolean first = true, patches = isPatchEmbedding(g);
-        for (int n = 0; n < g.n(); n++) {
+        if (!patches && panels != null) {
+            // K <= NR (e.g. cin 1, 3^3 taps): one column of tiles, the dot-product form is faster
+            // (measured 2-3x at 1 -> 32, [2,1,64^3]); larger K: the packed-panel matrix product.
+            if (kk <= MicroKernel6x16.NR) panels.backwardWeightDot(x, dy, dw, g);
+            else panels.backwardWeight(x, dy, dw, g);
+        }
+        for (int n = 0; n < (!patches && panels != null ? 0 : g.n()); n++) {
             for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
                 int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
                 if (patches) { // dW[cout, K] (+)= dy[n][cout, chunk] . patches[chunk, K]
@@ -131,6 +149,10 @@ public final class Im2colConv3d {
     public synchronized void backwardInput(float[] dy, float[] w, float[] dx, Conv3dGeometry g) {
         int kk = g.cin() * g.kD() * g.kH() * g.kW();
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
+        if (!isPatchEmbedding(g) && panels != null && PanelConv3d.takesBackwardInput(g)) {
+            panels.backwardInput(dy, w, dx, g);
+            return;
+        }
         float[] c = colBuffer(g);
         Arrays.fill(dx, 0, g.inputSize(), 0f);
         for (int n = 0; n < g.n(); n++) {

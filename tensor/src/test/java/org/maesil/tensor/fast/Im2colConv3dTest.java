@@ -85,6 +85,13 @@ class Im2colConv3dTest {
             "1, 2, 7, 9, 11, 10, 4, 4, 4, 4, 4, 4, 0, 0, 0, 200",
             "2, 4, 8, 9, 9, 9, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
             "1, 13, 3, 5, 4, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 400",
+            // panel paths: cout not a multiple of 6, voxel counts not multiples of the panel width,
+            // dW split into several voxel ranges (cin 1 and 3), output rows crossing panels
+            "2, 3, 37, 9, 10, 11, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            "1, 1, 5, 20, 18, 23, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
+            "2, 3, 7, 12, 13, 14, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            "2, 1, 32, 16, 16, 16, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            "1, 2, 4, 6, 7, 9, 2, 3, 1, 3, 1, 2, 0, 2, 1, 4194304",
     })
     void matchesDirectFloat64Convolution(int n, int cin, int cout, int inD, int inH, int inW, int kD, int kH, int kW,
                                          int sD, int sH, int sW, int pD, int pH, int pW, int budget) {
@@ -92,10 +99,18 @@ class Im2colConv3dTest {
         float[] x = FastMatmulTest.random(g.inputSize(), 1), w = FastMatmulTest.random(g.weightSize(), 2);
         float[] b = FastMatmulTest.random(cout, 3), dy = FastMatmulTest.random(g.outputSize(), 4);
         Reference ref = new Reference(x, w, b, dy, g);
+        for (boolean usePanels : new boolean[] {false, true}) {
+            check(x, w, b, dy, ref, g, budget, usePanels);
+        }
+    }
+
+    /** One fast configuration against the reference, and 1 vs 2 threads bit for bit. */
+    static void check(float[] x, float[] w, float[] b, float[] dy, Reference ref, Conv3dGeometry g, int budget, boolean usePanels) {
+        int n = g.n(), cin = g.cin(), cout = g.cout(), kD = g.kD(), kH = g.kH(), kW = g.kW();
         float[][] results = new float[2][];
         int t = 0;
         for (Parallel par : new Parallel[] {one, two}) {
-            Im2colConv3d conv = new Im2colConv3d(par, new FastMatmul(par), budget);
+            Im2colConv3d conv = new Im2colConv3d(par, new FastMatmul(par), budget, usePanels);
             float[] y = new float[g.outputSize()], dx = new float[g.inputSize()];
             float[] dw = new float[g.weightSize()], db = new float[cout];
             java.util.Arrays.fill(dx, 7f); // must be overwritten
@@ -117,6 +132,6 @@ class Im2colConv3dTest {
             System.arraycopy(db, 0, all, y.length + dx.length + dw.length, db.length);
             results[t++] = all;
         }
-        assertThat(results[1]).as("1 vs 2 threads, bit for bit").isEqualTo(results[0]);
+        assertThat(results[1]).as("1 vs 2 threads, bit for bit (panels %s)", usePanels).isEqualTo(results[0]);
     }
 }

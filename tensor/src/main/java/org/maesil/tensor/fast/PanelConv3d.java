@@ -1,0 +1,502 @@
+package org.maesil.tensor.fast;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.maesil.tensor.Conv3dGeometry;
+import org.maesil.tensor.Parallel;
+
+/**
+ * Convolution forward and weight gradient with the unfolded input built straight into the
+ * register tile's packed panel layout, one NR-wide panel at a time, in a per-thread buffer
+ * (no full col matrix, no second packing pass of it). Same math as {@link Im2colConv3d}:
+ * K = cin*kD*kH*kW rows (ci, kd, kh, kw), P = outD*outH*outW voxels.
+ * <pre>
+ *   forward:  y[n][co, v] = sum_k W[co, k] col[k, v]
+ *             work item = (n, panel of NR voxels): gather col[0:K, panel] as a K x NR panel,
+ *             then 6 x NR tiles of W (packed once into 6-row panels) times it.
+ *   dW:       dW[co, k] = sum_n sum_v dy[n][co, v] col[k, v]
+ *             A = dy packed into 6-row panels (once), B panel = col[panel of NR rows k, v]^T
+ *             gathered KC voxels at a time; work item = (panel of NR rows k, voxel range).
+ * </pre>
+ * Determinism: the voxel ranges of dW are fixed by the geometry (not by the thread count);
+ * each range sums into its own partial dW (KC blocks in order), and the partials are added in
+ * range order. Every forward output element is computed by one work item. So 1 and N threads
+ * give identical bits.
+ */
+final class PanelConv3d {
+    private static final VectorSpecies<Float> S = MicroKernel6x16.S;
+    private static final int LANES = MicroKernel6x16.LANES;
+    private static final int MR = MicroKernel6x16.MR;
+    private static final int NR = MicroKernel6x16.NR;
+    private static final int KC = FastMatmul.KC;
+    /** Work items wanted for dW before splitting the voxel sum (fixed, not the thread count). */
+    static final int DW_ITEMS = 16;
+
+    private final Parallel parallel;
+    private float[] packedA = new float[0];
+    private float[] partial = new float[0];
+    private float[] phased = new float[0];
+    /** Per thread: one K x NR (or KC x NR) B panel, then MR*NR floats of edge-tile scratch. */
+    private final ThreadLocal<float[][]> panel = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Per thread: the gathers' small index tables. */
+    private final ThreadLocal<int[]> tables = ThreadLocal.withInitial(() -> new int[6 * NR]);
+
+    PanelConv3d(Parallel parallel) {
+        this.parallel = parallel;
+    }
+
+    private float[] panelBuffer(int floats) {
+        float[][] h = panel.get();
+        if (h[0].length < floats + MR * NR) h[0] = new float[floats + MR * NR];
+        return h[0];
+    }
+
+    private int[] tableBuffer(int ints) {
+        int[] t = tables.get();
+        if (t.length < ints) {
+            t = new int[ints];
+            tables.set(t);
+        }
+        return t;
+    }
+
+    /** x padded and phase-split ({@link #padAndSplit}), in a buffer kept between calls. */
+    private float[] phased(float[] x, Conv3dGeometry g) {
+        long need = (long) g.n() * g.cin() * paddedD(g) * paddedH(g) * g.sW() * phaseLength(g);
+        if (phased.length < need) phased = new float[(int) need];
+        padAndSplit(x, g, phased);
+        return phased;
+    }
+
+    /** y = conv3d(x, w) (no bias): y[n][co, v] = sum_k w[co, k] col_n[k, v]. */
+    synchronized void forward(float[] x, float[] w, float[] y, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout();
+        int p = g.outD() * g.outH() * g.outW();
+        int coutPad = (cout + MR - 1) / MR * MR;
+        if (packedA.length < coutPad * kk) packedA = new float[coutPad * kk];
+        float[] pa = packedA;
+        // W [cout, K] into 6-row panels, KC block p0 at pa[p0 * coutPad]
+        for (int p0 = 0; p0 < kk; p0 += KC) Packing.packA(w, 0, kk, false, 0, cout, p0, Math.min(KC, kk - p0), pa, p0 * coutPad);
+        float[] xs = phased(x, g);
+        int panels = (p + NR - 1) / NR;
+        parallel.forRange(g.n() * panels, 1, (s, e) -> {
+            float[] bp = panelBuffer(kk * NR);
+            int[] tab = tableBuffer(g.kW());
+            for (int item = s; item < e; item++) {
+                int n = item / panels, v0 = (item % panels) * NR, cols = Math.min(NR, p - v0);
+                gatherVoxelPanel(xs, n, v0, cols, g, bp, tab);
+                int yOff = n * cout * p + v0;
+                for (int p0 = 0; p0 < kk; p0 += KC) {
+                    int kc = Math.min(KC, kk - p0);
+                    for (int r0 = 0; r0 < cout; r0 += MR) {
+                        MicroKernel6x16.tile(pa, p0 * coutPad + r0 * kc, bp, p0 * NR, kc, y, yOff + r0 * p, p,
+                                Math.min(MR, cout - r0), cols, p0 > 0, bp, kk * NR);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Padded extents along d and h: every index od*s + k (k < kernel) of the padded input exists. */
+    static int paddedD(Conv3dGeometry g) {
+        return Math.max(g.inD() + g.pD(), (g.outD() - 1) * g.sD() + g.kD());
+    }
+
+    static int paddedH(Conv3dGeometry g) {
+        return Math.max(g.inH() + g.pH(), (g.outH() - 1) * g.sH() + g.kH());
+    }
+
+    /** Entries of one phase of a padded row: ceil(Wp / sW), Wp the padded width. */
+    static int phaseLength(Conv3dGeometry g) {
+        int wp = Math.max(g.inW() + g.pW(), (g.outW() - 1) * g.sW() + g.kW());
+        return (wp + g.sW() - 1) / g.sW();
+    }
+
+    /**
+     * xp = x zero-padded (pD, pH, pW in front, enough behind for every tap) with each padded row
+     * split by the phase of w modulo the stride sW:
+     * xp[(((n*Dp + d)*Hp + h)*cin + ci)*L + (w % sW)*M + w / sW] = x[n, ci, d - pD, h - pH, w - pW] (0 outside),
+     * M = {@link #phaseLength}, L = sW*M (the rows of all channels side by side, so a gather over
+     * the channels streams through memory). Tap (kd, kh, kw) of channel ci at output voxel
+     * (od, oh, ow) is xp[(((n*Dp + od*sD + kd)*Hp + oh*sH + kh)*cin + ci)*L + (kw % sW)*M + kw / sW + ow]:
+     * contiguous in ow, no bounds checks.
+     */
+    void padAndSplit(float[] x, Conv3dGeometry g, float[] xp) {
+        int inW = g.inW(), inH = g.inH(), inD = g.inD(), sw = g.sW(), m = phaseLength(g), len = sw * m;
+        int dp = paddedD(g), hp = paddedH(g);
+        parallel.forRange(g.n() * g.cin() * dp, (s, e) -> {
+            for (int r = s; r < e; r++) { // r = (n, ci, padded d)
+                int nc = r / dp, d = r % dp - g.pD(), n = nc / g.cin(), ci = nc % g.cin();
+                for (int h = 0; h < hp; h++) {
+                    int dst = (((n * dp + d + g.pD()) * hp + h) * g.cin() + ci) * len, ih = h - g.pH();
+                    if (d < 0 || d >= inD || ih < 0 || ih >= inH) {
+                        java.util.Arrays.fill(xp, dst, dst + len, 0f);
+                        continue;
+                    }
+                    int src = ((nc * inD + d) * inH + ih) * inW;
+                    for (int ph = 0; ph < sw; ph++) {
+                        int o = dst + ph * m;
+                        for (int i = 0; i < m; i++) { // padded w = i*sW + ph
+                            int iw = i * sw + ph - g.pW();
+                            xp[o + i] = iw >= 0 && iw < inW ? x[src + iw] : 0f;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * bp[k*NR + j] = col_n[k, v0 + j] for k < K, j < cols (0 for j >= cols): the input voxel
+     * read by tap k for output voxel v0 + j (0 in the padding), from the padded split xp.
+     */
+    static void gatherVoxelPanel(float[] xp, int n, int v0, int cols, Conv3dGeometry g, float[] bp, int[] tab) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW();
+        int oh = g.outH(), ow = g.outW(), sw = g.sW(), m = phaseLength(g), len = sw * m;
+        int dp = paddedD(g), hp = paddedH(g);
+        if (cols < NR) {
+            for (int k = 0; k < kk; k++) java.util.Arrays.fill(bp, k * NR + cols, k * NR + NR, 0f);
+        }
+        for (int kw = 0; kw < g.kW(); kw++) tab[kw] = (kw % sw) * m + kw / sw;
+        // the panel's voxels are runs of one output row (od, oh): j in [j0, j1), ow = q0 + j - j0
+        for (int j0 = 0; j0 < cols; ) {
+            int v = v0 + j0, q0 = v % ow, h = (v / ow) % oh, d = v / (ow * oh);
+            int j1 = Math.min(cols, j0 + ow - q0), q1 = q0 + j1 - j0;
+            for (int kd = 0; kd < g.kD(); kd++) {
+                for (int kh = 0; kh < g.kH(); kh++) {
+                    int xr0 = ((n * dp + d * g.sD() + kd) * hp + h * g.sH() + kh) * g.cin() * len;
+                    for (int ci = 0; ci < g.cin(); ci++) {
+                        int xr = xr0 + ci * len;
+                        int o = ((ci * g.kD() + kd) * g.kH() + kh) * g.kW() * NR + j0 - q0;
+                        for (int kw = 0; kw < g.kW(); kw++, o += NR) {
+                            int base = xr + tab[kw], q = q0;
+                            for (; q + LANES <= q1; q += LANES) {
+                                FloatVector.fromArray(S, xp, base + q).intoArray(bp, o + q);
+                            }
+                            for (; q < q1; q++) bp[o + q] = xp[base + q];
+                        }
+                    }
+                }
+            }
+            j0 = j1;
+        }
+    }
+
+    /**
+     * bp[(v - va)*NR + j] = col_n[k0 + j, v] for v in [va, vb), j < rows (0 for j >= rows):
+     * NR rows of col, transposed, for a range of output voxels, from the padded split xp.
+     */
+    static void gatherRowPanel(float[] xp, int n, int k0, int rows, int va, int vb, Conv3dGeometry g, float[] bp, int[] tab) {
+        int oh = g.outH(), ow = g.outW(), sw = g.sW(), m = phaseLength(g), len = sw * m;
+        int dp = paddedD(g), hp = paddedH(g);
+        int khw = g.kH() * g.kW(), kvol = g.kD() * khw;
+        for (int j = rows; j < NR; j++) {
+            for (int v = va; v < vb; v++) bp[(v - va) * NR + j] = 0f;
+        }
+        // per row j = tap (ci, kd, kh, kw): n*Dp + kd, kh, channel offset ci*L + phase offset
+        for (int j = 0; j < rows; j++) {
+            int k = k0 + j, ci = k / kvol, t = k % kvol, kw = t % g.kW();
+            tab[3 * j] = n * dp + t / khw;
+            tab[3 * j + 1] = (t / g.kW()) % g.kH();
+            tab[3 * j + 2] = ci * len + (kw % sw) * m + kw / sw;
+        }
+        for (int v = va; v < vb; ) { // runs of one output row (od, oh)
+            int q0 = v % ow, h = (v / ow) % oh, d = v / (ow * oh);
+            int q1 = Math.min(ow, q0 + vb - v);
+            int dd = d * g.sD(), hh = h * g.sH();
+            for (int j = 0; j < rows; j++) {
+                int base = ((tab[3 * j] + dd) * hp + hh + tab[3 * j + 1]) * g.cin() * len + tab[3 * j + 2];
+                for (int q = q0, o = (v - va) * NR + j; q < q1; q++, o += NR) bp[o] = xp[base + q];
+            }
+            v += q1 - q0;
+        }
+    }
+
+    /** Voxel ranges of the dW sum (a fixed function of the geometry): ranges of whole KC blocks. */
+    static int voxelRanges(Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW();
+        int p = g.outD() * g.outH() * g.outW();
+        int kPanels = (kk + NR - 1) / NR, blocks = (p + KC - 1) / KC;
+        return Math.max(1, Math.min(blocks, (DW_ITEMS + kPanels - 1) / kPanels));
+    }
+
+    /** dw[co, k] = sum_n sum_v dy[n][co, v] col_n[k, v] (overwritten). */
+    synchronized void backwardWeight(float[] x, float[] dy, float[] dw, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), nb = g.n();
+        int p = g.outD() * g.outH() * g.outW();
+        int coutPad = (cout + MR - 1) / MR * MR;
+        int blocks = (p + KC - 1) / KC, kPanels = (kk + NR - 1) / NR;
+        int ranges = voxelRanges(g), blocksPerRange = (blocks + ranges - 1) / ranges;
+        int nRanges = (blocks + blocksPerRange - 1) / blocksPerRange;
+        int perSample = coutPad * p;
+        if (packedA.length < nb * perSample) packedA = new float[nb * perSample];
+        float[] pa = packedA;
+        // dy[n] [cout, P] into 6-row panels, KC block p0 of sample n at pa[n*perSample + p0*coutPad]
+        parallel.forRange(nb * blocks, (s, e) -> {
+            for (int t = s; t < e; t++) {
+                int n = t / blocks, p0 = (t % blocks) * KC;
+                Packing.packA(dy, n * cout * p, p, false, 0, cout, p0, Math.min(KC, p - p0), pa, n * perSample + p0 * coutPad);
+            }
+        });
+        if (nRanges > 1 && partial.length < nRanges * cout * kk) partial = new float[nRanges * cout * kk];
+        float[] out = nRanges > 1 ? partial : dw;
+        float[] xs = phased(x, g);
+        parallel.forRange(kPanels * nRanges, 1, (s, e) -> {
+            float[] bp = panelBuffer(KC * NR);
+            int[] tab = tableBuffer(3 * NR);
+            for (int item = s; item < e; item++) {
+                int kp = item / nRanges, range = item % nRanges;
+                int k0 = kp * NR, rows = Math.min(NR, kk - k0);
+                int cOff = range * cout * kk * (nRanges > 1 ? 1 : 0) + k0;
+                boolean acc = false;
+                int bEnd = Math.min(blocks, (range + 1) * blocksPerRange);
+                for (int n = 0; n < nb; n++) {
+                    for (int b = range * blocksPerRange; b < bEnd; b++) {
+                        int va = b * KC, kc = Math.min(KC, p - va);
+                        gatherRowPanel(xs, n, k0, rows, va, va + kc, g, bp, tab);
+                        for (int r0 = 0; r0 < cout; r0 += MR) {
+                            MicroKernel6x16.tile(pa, n * perSample + va * coutPad + r0 * kc, bp, 0, kc,
+                                    out, cOff + r0 * kk, kk, Math.min(MR, cout - r0), rows, acc, bp, KC * NR);
+                        }
+                        acc = true;
+                    }
+                }
+            }
+        });
+        if (nRanges > 1) { // dw = partial[0] + partial[1] + ... in range order
+            int size = cout * kk;
+            parallel.forRange(size, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    float sum = partial[i];
+                    for (int r = 1; r < nRanges; r++) sum += partial[r * size + i];
+                    dw[i] = sum;
+                }
+            });
+        }
+    }
+
+    /** Largest per-thread dcol plane (K x outH*outW floats) for {@link #backwardInput}. */
+    static final int DCOL_PLANE_LIMIT = 1 << 21;
+
+    /** Whether {@link #backwardInput} takes this geometry (else the caller uses im2col + col2im). */
+    static boolean takesBackwardInput(Conv3dGeometry g) {
+        return (long) g.cin() * g.kD() * g.kH() * g.kW() * g.outH() * g.outW() <= DCOL_PLANE_LIMIT;
+    }
+
+    /**
+     * dx (overwritten) = col2im(W^T dy), one output plane od at a time:
+     * dcol[K, plane] = W^T[K, cout] . dy[n][cout, plane od] (6 x NR tiles, in a per-thread
+     * buffer), then added into dx[n] where im2col took it from (input planes
+     * od*sD - pD .. + kD). Planes od in the same group (od mod G, G = ceil(kD / sD)) touch
+     * disjoint input planes, so each group runs in parallel and the groups in order: every dx
+     * element receives its terms in a fixed order whatever the thread count.
+     */
+    synchronized void backwardInput(float[] dy, float[] w, float[] dx, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), nb = g.n();
+        int plane = g.outH() * g.outW(), p = g.outD() * plane;
+        int kPad = (kk + MR - 1) / MR * MR;
+        if (packedA.length < kPad * cout) packedA = new float[kPad * cout];
+        float[] pa = packedA;
+        // W^T [K, cout] into 6-row panels, KC block c0 (of cout) at pa[c0 * kPad]
+        for (int c0 = 0; c0 < cout; c0 += KC) Packing.packA(w, 0, kk, true, 0, kk, c0, Math.min(KC, cout - c0), pa, c0 * kPad);
+        parallel.forRange(g.inputSize(), (s, e) -> java.util.Arrays.fill(dx, s, e, 0f));
+        int groups = (g.kD() + g.sD() - 1) / g.sD();
+        for (int grp = 0; grp < groups; grp++) {
+            int first = grp, perSample = (g.outD() - grp + groups - 1) / groups;
+            if (perSample <= 0) continue;
+            parallel.forRange(nb * perSample, 1, (s, e) -> {
+                float[] bp = panelBuffer(kk * plane + cout * NR);
+                for (int item = s; item < e; item++) {
+                    int n = item / perSample, od = first + (item % perSample) * groups;
+                    int dyOff = n * cout * p + od * plane, dcolOff = cout * NR;
+                    for (int v0 = 0; v0 < plane; v0 += NR) {
+                        int cols = Math.min(NR, plane - v0);
+                        for (int co = 0; co < cout; co++) { // B panel: dy[n][co, od plane, v0 .. v0+cols)
+                            int src = dyOff + co * p + v0, dst = co * NR;
+                            for (int j = 0; j < cols; j++) bp[dst + j] = dy[src + j];
+                            for (int j = cols; j < NR; j++) bp[dst + j] = 0f;
+                        }
+                        for (int c0 = 0; c0 < cout; c0 += KC) {
+                            int kc = Math.min(KC, cout - c0);
+                            for (int r0 = 0; r0 < kk; r0 += MR) {
+                                MicroKernel6x16.tile(pa, c0 * kPad + r0 * kc, bp, c0 * NR, kc, bp, dcolOff + r0 * plane + v0, plane,
+                                        Math.min(MR, kk - r0), cols, c0 > 0, bp, kk * plane + cout * NR);
+                            }
+                        }
+                    }
+                    col2imPlane(bp, dcolOff, n, od, g, dx);
+                }
+            });
+        }
+    }
+
+    /** dx[n, ci, ...] += dcol[(ci, kd, kh, kw), (oh, ow)] of output plane od, where im2col read it from. */
+    static void col2imPlane(float[] c, int cOff, int n, int od, Conv3dGeometry g, float[] dx) {
+        int oh = g.outH(), ow = g.outW(), plane = oh * ow, sw = g.sW();
+        int inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;
+        int o = cOff;
+        for (int ci = 0; ci < g.cin(); ci++) {
+            int xc = (n * g.cin() + ci) * inDHW;
+            for (int kd = 0; kd < g.kD(); kd++) {
+                int id = od * g.sD() - g.pD() + kd;
+                for (int kh = 0; kh < g.kH(); kh++) {
+                    for (int kw = 0; kw < g.kW(); kw++, o += plane) {
+                        if (id < 0 || id >= g.inD()) continue;
+                        int wLo = Im2colConv3d.firstInside(g.pW() - kw, sw);
+                        int wHi = Math.min(ow, Im2colConv3d.firstInside(g.inW() + g.pW() - kw, sw));
+                        for (int h = 0; h < oh; h++) {
+                            int ih = h * g.sH() - g.pH() + kh;
+                            if (ih < 0 || ih >= g.inH()) continue;
+                            int xr = xc + id * inHW + ih * g.inW() - g.pW() + kw, cr = o + h * ow;
+                            for (int q = wLo; q < wHi; q++) dx[xr + q * sw] += c[cr + q];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Voxels per block of the dot-product weight gradient (a multiple of the vector length). */
+    static final int DOT_BLOCK = 512;
+    private float[] dyPadded = new float[0];
+
+    /**
+     * dw[co, k] = sum_n sum_v dy[n][co, v] col_n[k, v] (overwritten), as dot products along v:
+     * col rows gathered voxel-contiguous (DOT_BLOCK voxels of NR rows at a time), 4 x 4 blocks
+     * of (co, k) accumulated in 16 vector registers, each block's lanes summed at its end and
+     * added to dw in block order. Work items and voxel ranges as in {@link #backwardWeight}.
+     */
+    synchronized void backwardWeightDot(float[] x, float[] dy, float[] dw, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), nb = g.n();
+        int p = g.outD() * g.outH() * g.outW();
+        int co4 = (cout + 3) / 4 * 4, vPad = (p + LANES - 1) / LANES * LANES;
+        int blocks = (p + DOT_BLOCK - 1) / DOT_BLOCK, kPanels = (kk + NR - 1) / NR;
+        int ranges = Math.max(1, Math.min(blocks, (DW_ITEMS + kPanels - 1) / kPanels));
+        int blocksPerRange = (blocks + ranges - 1) / ranges, nRanges = (blocks + blocksPerRange - 1) / blocksPerRange;
+        if (dyPadded.length < nb * co4 * vPad) dyPadded = new float[nb * co4 * vPad];
+        float[] dyp = dyPadded;
+        parallel.forRange(nb * co4, (s, e) -> {
+            for (int r = s; r < e; r++) { // dyp[n][co][v], zero past P and past cout
+                int n = r / co4, co = r % co4;
+                if (co < cout) System.arraycopy(dy, (n * cout + co) * p, dyp, r * vPad, p);
+                java.util.Arrays.fill(dyp, r * vPad + (co < cout ? p : 0), (r + 1) * vPad, 0f);
+            }
+        });
+        if (nRanges > 1 && partial.length < nRanges * cout * kk) partial = new float[nRanges * cout * kk];
+        float[] out = nRanges > 1 ? partial : dw;
+        float[] xs = phased(x, g);
+        parallel.forRange(kPanels * nRanges, 1, (s, e) -> {
+            float[] cb = panelBuffer(NR * DOT_BLOCK);
+            int[] tab = tableBuffer(3 * NR);
+            for (int item = s; item < e; item++) {
+                int kp = item / nRanges, range = item % nRanges;
+                int k0 = kp * NR, rows = Math.min(NR, kk - k0), rows4 = (rows + 3) / 4 * 4;
+                int cOff = (nRanges > 1 ? range * cout * kk : 0) + k0;
+                for (int co = 0; co < cout; co++) java.util.Arrays.fill(out, cOff + co * kk, cOff + co * kk + rows, 0f);
+                int bEnd = Math.min(blocks, (range + 1) * blocksPerRange);
+                for (int n = 0; n < nb; n++) {
+                    for (int b = range * blocksPerRange; b < bEnd; b++) {
+                        int va = b * DOT_BLOCK, len = Math.min(DOT_BLOCK, p - va), lenPad = (len + LANES - 1) / LANES * LANES;
+                        gatherRows(xs, n, k0, rows, va, va + len, g, cb, tab);
+                        for (int j = 0; j < rows4; j++) {
+                            java.util.Arrays.fill(cb, j * DOT_BLOCK + (j < rows ? len : 0), j * DOT_BLOCK + lenPad, 0f);
+                        }
+                        for (int c0 = 0; c0 < co4; c0 += 4) {
+                            int d0 = (n * co4 + c0) * vPad + va;
+                            for (int j0 = 0; j0 < rows4; j0 += 4) {
+                                dotTile(dyp, d0, vPad, cb, j0 * DOT_BLOCK, lenPad, out, cOff, kk, c0, j0, cout, rows);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        if (nRanges > 1) { // dw = partial[0] + partial[1] + ... in range order
+            int size = cout * kk;
+            parallel.forRange(size, (s, e) -> {
+                for (int i = s; i < e; i++) {
+                    float sum = partial[i];
+                    for (int r = 1; r < nRanges; r++) sum += partial[r * size + i];
+                    dw[i] = sum;
+                }
+            });
+        }
+    }
+
+    /**
+     * out[cOff + (c0+a)*ldo + j0+b] += sum_t dyp[d0 + a*vPad + t] * cb[cbOff + b*DOT_BLOCK + t]
+     * for a, b < 4 (only c0+a < cout, j0+b < rows are stored), t < len (a multiple of LANES):
+     * 16 vector accumulators, lanes summed at the end.
+     */
+    static void dotTile(float[] dyp, int d0, int vPad, float[] cb, int cbOff, int len,
+                        float[] out, int cOff, int ldo, int c0, int j0, int cout, int rows) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
+        int e0 = d0, e1 = d0 + vPad, e2 = d0 + 2 * vPad, e3 = d0 + 3 * vPad;
+        int f0 = cbOff, f1 = cbOff + DOT_BLOCK, f2 = cbOff + 2 * DOT_BLOCK, f3 = cbOff + 3 * DOT_BLOCK;
+        for (int t = 0; t < len; t += LANES) {
+            FloatVector y0 = FloatVector.fromArray(S, dyp, e0 + t), y1 = FloatVector.fromArray(S, dyp, e1 + t);
+            FloatVector y2 = FloatVector.fromArray(S, dyp, e2 + t), y3 = FloatVector.fromArray(S, dyp, e3 + t);
+            FloatVector x0 = FloatVector.fromArray(S, cb, f0 + t), x1 = FloatVector.fromArray(S, cb, f1 + t);
+            FloatVector x2 = FloatVector.fromArray(S, cb, f2 + t), x3 = FloatVector.fromArray(S, cb, f3 + t);
+            a00 = y0.fma(x0, a00); a01 = y0.fma(x1, a01); a02 = y0.fma(x2, a02); a03 = y0.fma(x3, a03);
+            a10 = y1.fma(x0, a10); a11 = y1.fma(x1, a11); a12 = y1.fma(x2, a12); a13 = y1.fma(x3, a13);
+            a20 = y2.fma(x0, a20); a21 = y2.fma(x1, a21); a22 = y2.fma(x2, a22); a23 = y2.fma(x3, a23);
+            a30 = y3.fma(x0, a30); a31 = y3.fma(x1, a31); a32 = y3.fma(x2, a32); a33 = y3.fma(x3, a33);
+        }
+        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
+        float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
+        float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
+        float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
+        float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
+        float s22 = a22.reduceLanes(VectorOperators.ADD), s23 = a23.reduceLanes(VectorOperators.ADD);
+        float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
+        float s32 = a32.reduceLanes(VectorOperators.ADD), s33 = a33.reduceLanes(VectorOperators.ADD);
+        addIf(out, cOff, ldo, c0, j0, cout, rows, s00, s01, s02, s03);
+        addIf(out, cOff, ldo, c0 + 1, j0, cout, rows, s10, s11, s12, s13);
+        addIf(out, cOff, ldo, c0 + 2, j0, cout, rows, s20, s21, s22, s23);
+        addIf(out, cOff, ldo, c0 + 3, j0, cout, rows, s30, s31, s32, s33);
+    }
+
+    /** out[cOff + co*ldo + j0 + b] += s_b for b < 4, where co < cout and j0 + b < rows. */
+    private static void addIf(float[] out, int cOff, int ldo, int co, int j0, int cout, int rows,
+                              float s0, float s1, float s2, float s3) {
+        if (co >= cout) return;
+        int o = cOff + co * ldo + j0;
+        if (j0 < rows) out[o] += s0;
+        if (j0 + 1 < rows) out[o + 1] += s1;
+        if (j0 + 2 < rows) out[o + 2] += s2;
+        if (j0 + 3 < rows) out[o + 3] += s3;
+    }
+
+    /**
+     * cb[j*DOT_BLOCK + (v - va)] = col_n[k0 + j, v] for j < rows, v in [va, vb): NR rows of col,
+     * voxel-contiguous, from the padded split xp.
+     */
+    static void gatherRows(float[] xp, int n, int k0, int rows, int va, int vb, Conv3dGeometry g, float[] cb, int[] tab) {
+        int oh = g.outH(), ow = g.outW(), sw = g.sW(), m = phaseLength(g), len = sw * m;
+        int dp = paddedD(g), hp = paddedH(g);
+        int khw = g.kH() * g.kW(), kvol = g.kD() * khw;
+        for (int j = 0; j < rows; j++) {
+            int k = k0 + j, ci = k / kvol, t = k % kvol, kw = t % g.kW();
+            tab[3 * j] = n * dp + t / khw;
+            tab[3 * j + 1] = (t / g.kW()) % g.kH();
+            tab[3 * j + 2] = ci * len + (kw % sw) * m + kw / sw;
+        }
+        for (int v = va; v < vb; ) { // runs of one output row (od, oh)
+            int q0 = v % ow, h = (v / ow) % oh, d = v / (ow * oh);
+            int q1 = Math.min(ow, q0 + vb - v);
+            int dd = d * g.sD(), hh = h * g.sH();
+            for (int j = 0; j < rows; j++) {
+                int base = ((tab[3 * j] + dd) * hp + hh + tab[3 * j + 1]) * g.cin() * len + tab[3 * j + 2];
+                int o = j * DOT_BLOCK + v - va - q0, q = q0;
+                for (; q + LANES <= q1; q += LANES) FloatVector.fromArray(S, xp, base + q).intoArray(cb, o + q);
+                for (; q < q1; q++) cb[o + q] = xp[base + q];
+            }
+            v += q1 - q0;
+        }
+    }
+}
