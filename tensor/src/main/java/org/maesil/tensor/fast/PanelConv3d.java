@@ -62,10 +62,10 @@ final class PanelConv3d {
     }
 
     /** x padded and phase-split ({@link #padAndSplit}), in a buffer kept between calls. */
-    private float[] phased(float[] x, Conv3dGeometry g) {
+    private float[] phased(float[] x, Conv3dGeometry g, boolean channelsLast) {
         long need = (long) g.n() * g.cin() * paddedD(g) * paddedH(g) * g.sW() * phaseLength(g);
         if (phased.length < need) phased = new float[(int) need];
-        padAndSplit(x, g, phased);
+        padAndSplit(x, g, phased, channelsLast);
         return phased;
     }
 
@@ -78,7 +78,7 @@ final class PanelConv3d {
         float[] pa = packedA;
         // W [cout, K] into 6-row panels, KC block p0 at pa[p0 * coutPad]
         for (int p0 = 0; p0 < kk; p0 += KC) Packing.packA(w, 0, kk, false, 0, cout, p0, Math.min(KC, kk - p0), pa, p0 * coutPad);
-        float[] xs = phased(x, g);
+        float[] xs = phased(x, g, true);
         int panels = (p + NR - 1) / NR;
         parallel.forRange(g.n() * panels, 1, (s, e) -> {
             float[] bp = panelBuffer(kk * NR);
@@ -115,21 +115,24 @@ final class PanelConv3d {
 
     /**
      * xp = x zero-padded (pD, pH, pW in front, enough behind for every tap) with each padded row
-     * split by the phase of w modulo the stride sW:
+     * split by the phase of w modulo the stride sW; channels last (the forward gather, which walks
+     * all channels of a few rows) or first, xp[(((n*cin + ci)*Dp + d)*Hp + h)*L + ...] (the dW
+     * gathers, which walk the taps of one or two channels). Channels last:
      * xp[(((n*Dp + d)*Hp + h)*cin + ci)*L + (w % sW)*M + w / sW] = x[n, ci, d - pD, h - pH, w - pW] (0 outside),
      * M = {@link #phaseLength}, L = sW*M (the rows of all channels side by side, so a gather over
      * the channels streams through memory). Tap (kd, kh, kw) of channel ci at output voxel
      * (od, oh, ow) is xp[(((n*Dp + od*sD + kd)*Hp + oh*sH + kh)*cin + ci)*L + (kw % sW)*M + kw / sW + ow]:
      * contiguous in ow, no bounds checks.
      */
-    void padAndSplit(float[] x, Conv3dGeometry g, float[] xp) {
+    void padAndSplit(float[] x, Conv3dGeometry g, float[] xp, boolean channelsLast) {
         int inW = g.inW(), inH = g.inH(), inD = g.inD(), sw = g.sW(), m = phaseLength(g), len = sw * m;
         int dp = paddedD(g), hp = paddedH(g);
         parallel.forRange(g.n() * g.cin() * dp, (s, e) -> {
             for (int r = s; r < e; r++) { // r = (n, ci, padded d)
                 int nc = r / dp, d = r % dp - g.pD(), n = nc / g.cin(), ci = nc % g.cin();
                 for (int h = 0; h < hp; h++) {
-                    int dst = (((n * dp + d + g.pD()) * hp + h) * g.cin() + ci) * len, ih = h - g.pH();
+                    int dst = channelsLast ? (((n * dp + d + g.pD()) * hp + h) * g.cin() + ci) * len : (r * hp + h) * len;
+                    int ih = h - g.pH();
                     if (d < 0 || d >= inD || ih < 0 || ih >= inH) {
                         java.util.Arrays.fill(xp, dst, dst + len, 0f);
                         continue;
@@ -194,19 +197,19 @@ final class PanelConv3d {
         for (int j = rows; j < NR; j++) {
             for (int v = va; v < vb; v++) bp[(v - va) * NR + j] = 0f;
         }
-        // per row j = tap (ci, kd, kh, kw): n*Dp + kd, kh, channel offset ci*L + phase offset
+        // per row j = tap (ci, kd, kh, kw): (n*cin + ci)*Dp + kd, kh, phase offset (channels-first xp)
         for (int j = 0; j < rows; j++) {
             int k = k0 + j, ci = k / kvol, t = k % kvol, kw = t % g.kW();
-            tab[3 * j] = n * dp + t / khw;
+            tab[3 * j] = (n * g.cin() + ci) * dp + t / khw;
             tab[3 * j + 1] = (t / g.kW()) % g.kH();
-            tab[3 * j + 2] = ci * len + (kw % sw) * m + kw / sw;
+            tab[3 * j + 2] = (kw % sw) * m + kw / sw;
         }
         for (int v = va; v < vb; ) { // runs of one output row (od, oh)
             int q0 = v % ow, h = (v / ow) % oh, d = v / (ow * oh);
             int q1 = Math.min(ow, q0 + vb - v);
             int dd = d * g.sD(), hh = h * g.sH();
             for (int j = 0; j < rows; j++) {
-                int base = ((tab[3 * j] + dd) * hp + hh + tab[3 * j + 1]) * g.cin() * len + tab[3 * j + 2];
+                int base = ((tab[3 * j] + dd) * hp + hh + tab[3 * j + 1]) * len + tab[3 * j + 2];
                 for (int q = q0, o = (v - va) * NR + j; q < q1; q++, o += NR) bp[o] = xp[base + q];
             }
             v += q1 - q0;
@@ -241,7 +244,7 @@ final class PanelConv3d {
         });
         if (nRanges > 1 && partial.length < nRanges * cout * kk) partial = new float[nRanges * cout * kk];
         float[] out = nRanges > 1 ? partial : dw;
-        float[] xs = phased(x, g);
+        float[] xs = phased(x, g, false);
         parallel.forRange(kPanels * nRanges, 1, (s, e) -> {
             float[] bp = panelBuffer(KC * NR);
             int[] tab = tableBuffer(3 * NR);
@@ -385,7 +388,7 @@ final class PanelConv3d {
         });
         if (nRanges > 1 && partial.length < nRanges * cout * kk) partial = new float[nRanges * cout * kk];
         float[] out = nRanges > 1 ? partial : dw;
-        float[] xs = phased(x, g);
+        float[] xs = phased(x, g, false);
         parallel.forRange(kPanels * nRanges, 1, (s, e) -> {
             float[] cb = panelBuffer(NR * DOT_BLOCK);
             int[] tab = tableBuffer(3 * NR);
@@ -480,18 +483,18 @@ final class PanelConv3d {
         int oh = g.outH(), ow = g.outW(), sw = g.sW(), m = phaseLength(g), len = sw * m;
         int dp = paddedD(g), hp = paddedH(g);
         int khw = g.kH() * g.kW(), kvol = g.kD() * khw;
-        for (int j = 0; j < rows; j++) {
+        for (int j = 0; j < rows; j++) { // as in gatherRowPanel (channels-first xp)
             int k = k0 + j, ci = k / kvol, t = k % kvol, kw = t % g.kW();
-            tab[3 * j] = n * dp + t / khw;
+            tab[3 * j] = (n * g.cin() + ci) * dp + t / khw;
             tab[3 * j + 1] = (t / g.kW()) % g.kH();
-            tab[3 * j + 2] = ci * len + (kw % sw) * m + kw / sw;
+            tab[3 * j + 2] = (kw % sw) * m + kw / sw;
         }
         for (int v = va; v < vb; ) { // runs of one output row (od, oh)
             int q0 = v % ow, h = (v / ow) % oh, d = v / (ow * oh);
             int q1 = Math.min(ow, q0 + vb - v);
             int dd = d * g.sD(), hh = h * g.sH();
             for (int j = 0; j < rows; j++) {
-                int base = ((tab[3 * j] + dd) * hp + hh + tab[3 * j + 1]) * g.cin() * len + tab[3 * j + 2];
+                int base = ((tab[3 * j] + dd) * hp + hh + tab[3 * j + 1]) * len + tab[3 * j + 2];
                 int o = j * DOT_BLOCK + v - va - q0, q = q0;
                 for (; q + LANES <= q1; q += LANES) FloatVector.fromArray(S, xp, base + q).intoArray(cb, o + q);
                 for (; q < q1; q++) cb[o + q] = xp[base + q];
