@@ -221,7 +221,9 @@ final class PanelConv3d {
         int kk = g.cin() * g.kD() * g.kH() * g.kW();
         int p = g.outD() * g.outH() * g.outW();
         int kPanels = (kk + NR - 1) / NR, blocks = (p + KC - 1) / KC;
-        return Math.max(1, Math.min(blocks, (DW_ITEMS + kPanels - 1) / kPanels));
+        // enough items, and ranges of about two KC blocks: the packed dy of one range (for all
+        // samples) then stays in L2 while the row panels of that range are worked through
+        return Math.max(1, Math.min(blocks, Math.max((DW_ITEMS + kPanels - 1) / kPanels, blocks / 2)));
     }
 
     /** dw[co, k] = sum_n sum_v dy[n][co, v] col_n[k, v] (overwritten). */
@@ -249,7 +251,7 @@ final class PanelConv3d {
             float[] bp = panelBuffer(KC * NR);
             int[] tab = tableBuffer(3 * NR);
             for (int item = s; item < e; item++) {
-                int kp = item / nRanges, range = item % nRanges;
+                int range = item / kPanels, kp = item % kPanels; // consecutive items share a voxel range
                 int k0 = kp * NR, rows = Math.min(NR, kk - k0);
                 int cOff = range * cout * kk * (nRanges > 1 ? 1 : 0) + k0;
                 boolean acc = false;
