@@ -1,5 +1,7 @@
 package org.maesil.tensor;
 
+import static org.maesil.tensor.ArgumentChecks.need;
+
 import org.maesil.tensor.fast.FastPaths;
 
 import org.maesil.tensor.kernels.AdamW;
@@ -60,13 +62,6 @@ public final class JavaBackend implements Backend {
 
     /** Partial sums of sumOfSquares, reused between calls. */
     private double[] sumScratch = new double[0];
-
-    private static void need(float[] array, long length, String op, String name) {
-        if (array == null) throw new IllegalArgumentException(op + ": " + name + " is null");
-        if (array.length < length) {
-            throw new IllegalArgumentException(op + ": " + name + " has length " + array.length + ", needs " + length);
-        }
-    }
 
     private static int flag(boolean b) { return b ? 1 : 0; }
 
@@ -183,8 +178,8 @@ public final class JavaBackend implements Backend {
     public void attentionForward(float[] q, float[] k, float[] v, float[] out, float[] lse,
                                  int bh, int lq, int lk, int d, float scale) {
         requireAttentionShapes("attentionForward", q, k, v, bh, lq, lk, d);
-        requireAtLeast(out, (long) bh * lq * d, "attentionForward: out");
-        requireAtLeast(lse, (long) bh * lq, "attentionForward: lse");
+        need(out, (long) bh * lq * d, "attentionForward", "out");
+        need(lse, (long) bh * lq, "attentionForward", "lse");
         if (fast != null && fast.attentionForward(q, k, v, out, lse, bh, lq, lk, d, scale)) return;
         parallel.forRange(bh * lq, (s, e) -> {
             for (int row = s; row < e; row++) {
@@ -200,13 +195,13 @@ public final class JavaBackend implements Backend {
         requireAttentionShapes("attentionBackward", q, k, v, bh, lq, lk, d);
         long qSize = (long) bh * lq * d;
         long kvSize = (long) bh * lk * d;
-        requireAtLeast(out, qSize, "attentionBackward: out");
-        requireAtLeast(dout, qSize, "attentionBackward: dout");
-        requireAtLeast(dq, qSize, "attentionBackward: dq");
-        requireAtLeast(dk, kvSize, "attentionBackward: dk");
-        requireAtLeast(dv, kvSize, "attentionBackward: dv");
-        requireAtLeast(lse, (long) bh * lq, "attentionBackward: lse");
-        requireAtLeast(delta, (long) bh * lq, "attentionBackward: delta");
+        need(out, qSize, "attentionBackward", "out");
+        need(dout, qSize, "attentionBackward", "dout");
+        need(dq, qSize, "attentionBackward", "dq");
+        need(dk, kvSize, "attentionBackward", "dk");
+        need(dv, kvSize, "attentionBackward", "dv");
+        need(lse, (long) bh * lq, "attentionBackward", "lse");
+        need(delta, (long) bh * lq, "attentionBackward", "delta");
         if (fast != null && fast.attentionBackward(q, k, v, out, lse, dout, dq, dk, dv, delta, bh, lq, lk, d, scale)) return;
         parallel.forRange(bh * lq, (s, e) -> {
             for (int row = s; row < e; row++) {
@@ -231,29 +226,21 @@ public final class JavaBackend implements Backend {
             throw new IllegalArgumentException(op + ": need bh, lq >= 0 and lk, d >= 1, got bh=" + bh
                     + " lq=" + lq + " lk=" + lk + " d=" + d);
         }
-        requireAtLeast(q, (long) bh * lq * d, op + ": q");
-        requireAtLeast(k, (long) bh * lk * d, op + ": k");
-        requireAtLeast(v, (long) bh * lk * d, op + ": v");
-    }
-
-    /** Throws a clear error if array a is null or shorter than n elements. */
-    private static void requireAtLeast(float[] a, long n, String what) {
-        if (a == null) throw new IllegalArgumentException(what + " is null");
-        if (a.length < n) {
-            throw new IllegalArgumentException(what + " has " + a.length + " elements, needs " + n);
-        }
+        need(q, (long) bh * lq * d, op, "q");
+        need(k, (long) bh * lk * d, op, "k");
+        need(v, (long) bh * lk * d, op, "v");
     }
 
     @Override
     public void layerNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
                                  int rows, int cols, float eps) {
         long size = (long) rows * cols;
-        requireAtLeast(x, size, "layerNormForward: x");
-        requireAtLeast(y, size, "layerNormForward: y");
-        requireAtLeast(gamma, cols, "layerNormForward: gamma");
-        requireAtLeast(beta, cols, "layerNormForward: beta");
-        requireAtLeast(mean, rows, "layerNormForward: mean");
-        requireAtLeast(rstd, rows, "layerNormForward: rstd");
+        need(x, size, "layerNormForward", "x");
+        need(y, size, "layerNormForward", "y");
+        need(gamma, cols, "layerNormForward", "gamma");
+        need(beta, cols, "layerNormForward", "beta");
+        need(mean, rows, "layerNormForward", "mean");
+        need(rstd, rows, "layerNormForward", "rstd");
         parallel.forRange(rows, (s, e) -> {
             for (int row = s; row < e; row++) {
                 LayerNorm.layerNormForwardRow(x, gamma, beta, y, mean, rstd, cols, eps, row);
@@ -265,14 +252,14 @@ public final class JavaBackend implements Backend {
     public void layerNormBackward(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy,
                                   float[] dx, float[] dgamma, float[] dbeta, int rows, int cols) {
         long size = (long) rows * cols;
-        requireAtLeast(x, size, "layerNormBackward: x");
-        requireAtLeast(dy, size, "layerNormBackward: dy");
-        requireAtLeast(dx, size, "layerNormBackward: dx");
-        requireAtLeast(gamma, cols, "layerNormBackward: gamma");
-        requireAtLeast(dgamma, cols, "layerNormBackward: dgamma");
-        requireAtLeast(dbeta, cols, "layerNormBackward: dbeta");
-        requireAtLeast(mean, rows, "layerNormBackward: mean");
-        requireAtLeast(rstd, rows, "layerNormBackward: rstd");
+        need(x, size, "layerNormBackward", "x");
+        need(dy, size, "layerNormBackward", "dy");
+        need(dx, size, "layerNormBackward", "dx");
+        need(gamma, cols, "layerNormBackward", "gamma");
+        need(dgamma, cols, "layerNormBackward", "dgamma");
+        need(dbeta, cols, "layerNormBackward", "dbeta");
+        need(mean, rows, "layerNormBackward", "mean");
+        need(rstd, rows, "layerNormBackward", "rstd");
         parallel.forRange(rows, (s, e) -> {
             for (int row = s; row < e; row++) {
                 LayerNorm.layerNormGradInputRow(x, gamma, mean, rstd, dy, dx, cols, row);
@@ -291,12 +278,12 @@ public final class JavaBackend implements Backend {
                                  int n, int c, int l, int groups, float eps) {
         checkGroups(c, groups, "groupNormForward");
         long size = (long) n * c * l;
-        requireAtLeast(x, size, "groupNormForward: x");
-        requireAtLeast(y, size, "groupNormForward: y");
-        requireAtLeast(gamma, c, "groupNormForward: gamma");
-        requireAtLeast(beta, c, "groupNormForward: beta");
-        requireAtLeast(mean, (long) n * groups, "groupNormForward: mean");
-        requireAtLeast(rstd, (long) n * groups, "groupNormForward: rstd");
+        need(x, size, "groupNormForward", "x");
+        need(y, size, "groupNormForward", "y");
+        need(gamma, c, "groupNormForward", "gamma");
+        need(beta, c, "groupNormForward", "beta");
+        need(mean, (long) n * groups, "groupNormForward", "mean");
+        need(rstd, (long) n * groups, "groupNormForward", "rstd");
         parallel.forRange(n * groups, (s, e) -> {
             for (int row = s; row < e; row++) {
                 GroupNorm.groupNormForwardRow(x, gamma, beta, y, mean, rstd, c, l, groups, eps, row);
@@ -309,14 +296,14 @@ public final class JavaBackend implements Backend {
                                   float[] dx, float[] dgamma, float[] dbeta, int n, int c, int l, int groups) {
         checkGroups(c, groups, "groupNormBackward");
         long size = (long) n * c * l;
-        requireAtLeast(x, size, "groupNormBackward: x");
-        requireAtLeast(dy, size, "groupNormBackward: dy");
-        requireAtLeast(dx, size, "groupNormBackward: dx");
-        requireAtLeast(gamma, c, "groupNormBackward: gamma");
-        requireAtLeast(dgamma, c, "groupNormBackward: dgamma");
-        requireAtLeast(dbeta, c, "groupNormBackward: dbeta");
-        requireAtLeast(mean, (long) n * groups, "groupNormBackward: mean");
-        requireAtLeast(rstd, (long) n * groups, "groupNormBackward: rstd");
+        need(x, size, "groupNormBackward", "x");
+        need(dy, size, "groupNormBackward", "dy");
+        need(dx, size, "groupNormBackward", "dx");
+        need(gamma, c, "groupNormBackward", "gamma");
+        need(dgamma, c, "groupNormBackward", "dgamma");
+        need(dbeta, c, "groupNormBackward", "dbeta");
+        need(mean, (long) n * groups, "groupNormBackward", "mean");
+        need(rstd, (long) n * groups, "groupNormBackward", "rstd");
         parallel.forRange(n * groups, (s, e) -> {
             for (int row = s; row < e; row++) {
                 GroupNorm.groupNormGradInputRow(x, gamma, mean, rstd, dy, dx, c, l, groups, row);
@@ -337,8 +324,8 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void geluForward(float[] x, float[] y, int n) {
-        requireAtLeast(x, n, "geluForward: x");
-        requireAtLeast(y, n, "geluForward: y");
+        need(x, n, "geluForward", "x");
+        need(y, n, "geluForward", "y");
         if (fast != null && fast.geluForward(x, y, n)) return;
         parallel.forRange(n, (s, e) -> {
             for (int i = s; i < e; i++) {
@@ -349,9 +336,9 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void geluBackward(float[] x, float[] dy, float[] dx, int n) {
-        requireAtLeast(x, n, "geluBackward: x");
-        requireAtLeast(dy, n, "geluBackward: dy");
-        requireAtLeast(dx, n, "geluBackward: dx");
+        need(x, n, "geluBackward", "x");
+        need(dy, n, "geluBackward", "dy");
+        need(dx, n, "geluBackward", "dx");
         if (fast != null && fast.geluBackward(x, dy, dx, n)) return;
         parallel.forRange(n, (s, e) -> {
             for (int i = s; i < e; i++) {
@@ -362,8 +349,8 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void softmaxForward(float[] x, float[] y, int rows, int cols) {
-        requireAtLeast(x, (long) rows * cols, "softmaxForward: x");
-        requireAtLeast(y, (long) rows * cols, "softmaxForward: y");
+        need(x, (long) rows * cols, "softmaxForward", "x");
+        need(y, (long) rows * cols, "softmaxForward", "y");
         parallel.forRange(rows, (s, e) -> {
             for (int row = s; row < e; row++) {
                 Softmax.softmaxForwardRow(x, y, cols, row);
@@ -373,9 +360,9 @@ public final class JavaBackend implements Backend {
 
     @Override
     public void softmaxBackward(float[] y, float[] dy, float[] dx, int rows, int cols) {
-        requireAtLeast(y, (long) rows * cols, "softmaxBackward: y");
-        requireAtLeast(dy, (long) rows * cols, "softmaxBackward: dy");
-        requireAtLeast(dx, (long) rows * cols, "softmaxBackward: dx");
+        need(y, (long) rows * cols, "softmaxBackward", "y");
+        need(dy, (long) rows * cols, "softmaxBackward", "dy");
+        need(dx, (long) rows * cols, "softmaxBackward", "dx");
         parallel.forRange(rows, (s, e) -> {
             for (int row = s; row < e; row++) {
                 Softmax.softmaxBackwardRow(y, dy, dx, cols, row);
@@ -388,9 +375,9 @@ public final class JavaBackend implements Backend {
 
     @Override
     public double mseLoss(float[] pred, float[] target, float[] rowWeight, int rows, int cols) {
-        requireAtLeast(pred, (long) rows * cols, "mseLoss: pred");
-        requireAtLeast(target, (long) rows * cols, "mseLoss: target");
-        if (rowWeight != null) requireAtLeast(rowWeight, rows, "mseLoss: rowWeight");
+        need(pred, (long) rows * cols, "mseLoss", "pred");
+        need(target, (long) rows * cols, "mseLoss", "target");
+        if (rowWeight != null) need(rowWeight, rows, "mseLoss", "rowWeight");
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("mseLoss: need rows, cols >= 1, got rows=" + rows + " cols=" + cols);
         }
@@ -423,10 +410,10 @@ public final class JavaBackend implements Backend {
     @Override
     public void mseLossBackward(float[] pred, float[] target, float[] rowWeight, float[] dpred,
                                 int rows, int cols, float scale) {
-        requireAtLeast(pred, (long) rows * cols, "mseLossBackward: pred");
-        requireAtLeast(target, (long) rows * cols, "mseLossBackward: target");
-        requireAtLeast(dpred, (long) rows * cols, "mseLossBackward: dpred");
-        if (rowWeight != null) requireAtLeast(rowWeight, rows, "mseLossBackward: rowWeight");
+        need(pred, (long) rows * cols, "mseLossBackward", "pred");
+        need(target, (long) rows * cols, "mseLossBackward", "target");
+        need(dpred, (long) rows * cols, "mseLossBackward", "dpred");
+        if (rowWeight != null) need(rowWeight, rows, "mseLossBackward", "rowWeight");
         float factor = (float) (2.0 * scale / ((double) cols * mseWeightSum(rowWeight, rows, "mseLossBackward")));
         parallel.forRange(rows * cols, (s, e) -> {
             if (rowWeight == null) {

@@ -1,5 +1,7 @@
 package org.maesil.tornado;
 
+import static org.maesil.tensor.ArgumentChecks.need;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
@@ -218,14 +220,6 @@ public final class TornadoBackend implements Backend, GeneratedCode {
     }
 
     // ================================================================ argument checks
-
-    private static void need(Object array, long length, String op, String name) {
-        if (array == null) throw new IllegalArgumentException(op + ": " + name + " is null");
-        int have = array instanceof float[] fa ? fa.length : ((double[]) array).length;
-        if (have < length) {
-            throw new IllegalArgumentException(op + ": " + name + " has length " + have + ", needs " + length);
-        }
-    }
 
     private static int flag(boolean b) {
         return b ? 1 : 0;
