@@ -156,8 +156,9 @@ public final class FlashAttention {
         float corr = (float) Math.exp(w.m[r] - mNew);
         w.m[r] = mNew;
         for (int j = 0; j < BK; j += lanes) {
-            VectorExp.exp(FloatVector.fromArray(sp, w.s, so + j).mul(scale).sub(mNew)).intoArray(w.s, so + j);
+            FloatVector.fromArray(sp, w.s, so + j).mul(scale).sub(mNew).intoArray(w.s, so + j);
         }
+        VectorExp.expInPlace(w.s, so, so + BK);
         for (int j = nk; j < BK; j++) w.s[so + j] = 0f;
         FloatVector vsum = FloatVector.zero(sp);
         for (int j = 0; j < BK; j += lanes) vsum = vsum.add(FloatVector.fromArray(sp, w.s, so + j));
@@ -269,10 +270,12 @@ public final class FlashAttention {
             int so = r * BK;
             float l = lse[row0 + r], dl = delta[row0 + r];
             for (int j = 0; j < BK; j += VectorExp.S.length()) {
-                FloatVector p = VectorExp.exp(FloatVector.fromArray(VectorExp.S, w.s, so + j).mul(scale).sub(l));
-                FloatVector ds = p.mul(FloatVector.fromArray(VectorExp.S, w.dp, so + j).sub(dl));
-                p.intoArray(w.s, so + j);
-                ds.intoArray(w.dp, so + j);
+                FloatVector.fromArray(VectorExp.S, w.s, so + j).mul(scale).sub(l).intoArray(w.s, so + j);
+            }
+            VectorExp.expInPlace(w.s, so, so + BK);
+            for (int j = 0; j < BK; j += VectorExp.S.length()) {
+                FloatVector p = FloatVector.fromArray(VectorExp.S, w.s, so + j);
+                p.mul(FloatVector.fromArray(VectorExp.S, w.dp, so + j).sub(dl)).intoArray(w.dp, so + j);
             }
             int rowPanel = (r / MR) * MR * BK + r % MR;
             for (int j = 0; j < nk; j++) {

@@ -10,6 +10,12 @@ import jdk.incubator.vector.VectorSpecies;
  * exp(r) by a degree-6 polynomial, times 2^n built in the exponent bits. Relative error about
  * 2 ulp; inputs are clamped to [-87.3, 88.7] (so exp of anything below -87.3 gives ~1e-38, not 0).
  * Pure arithmetic, so every thread gets the same bits.
+ *
+ * <p>Callers use the array form {@link #expInPlace}: a method that takes or returns a vector
+ * is only fast when C2 inlines it into its caller (else the vector is boxed and the Vector API
+ * runs its Java fallback, tens of ns per element), and C2 stops inlining a method once its
+ * own compiled code is large. That happened to exp inside GELU (a fifth of the AE's training
+ * time); over arrays the vectors never cross a call boundary.
  */
 final class VectorExp {
     private VectorExp() {}
@@ -22,7 +28,13 @@ final class VectorExp {
     private static final float LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f; // 1.5 * 2^23: adding and subtracting it rounds to an integer
 
-    static FloatVector exp(FloatVector x) {
+    /** a[i] = exp(a[i]) for i in [from, to); to - from a multiple of the vector length. */
+    static void expInPlace(float[] a, int from, int to) {
+        for (int i = from; i < to; i += S.length()) exp(FloatVector.fromArray(S, a, i)).intoArray(a, i);
+    }
+
+    /** exp of one vector: private, so only ever inlined into {@link #expInPlace}. */
+    private static FloatVector exp(FloatVector x) {
         x = x.max(-87.3f).min(88.7f);
         // t = x log2(e) + 1.5 * 2^23: the float's low mantissa bits now hold n = round(x log2(e))
         FloatVector t = x.mul(LOG2E).add(ROUND);

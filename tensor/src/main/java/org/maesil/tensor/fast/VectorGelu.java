@@ -13,6 +13,10 @@ import org.maesil.tensor.Parallel;
  * {@link VectorExp}; for x >= 0, Phi = 1 - erfc(z)/2. Relative error about 3e-7 against the
  * double-precision reference kernel (org.maesil.tensor.kernels.Gelu); tails stay accurate
  * because erfc is never computed as 1 - erf. Tails beyond the vector loop use the reference.
+ *
+ * <p>Work goes in chunks of {@link #CHUNK} elements through a per-thread scratch buffer, one
+ * simple loop per step (the exp argument, the exp over the array, the rest): no vector crosses
+ * a method call (see {@link VectorExp}), and x, dy and dx may be the same array.
  */
 final class VectorGelu {
     private VectorGelu() {}
@@ -20,97 +24,82 @@ final class VectorGelu {
     private static final VectorSpecies<Float> S = MicroKernel6x16.S;
     private static final float INV_SQRT2 = 0.70710678118654752f;
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
+    /** Elements per chunk (a multiple of every vector length): two chunks of scratch stay in L1. */
+    static final int CHUNK = 512;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * CHUNK]);
 
-    /** Phi(x) for one vector. */
-    static FloatVector normalCdf(FloatVector x) {
-        FloatVector z = x.abs().mul(INV_SQRT2);
-        FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
-        FloatVector poly = FloatVector.broadcast(S, 0.17087277f);
-        poly = poly.fma(t, FloatVector.broadcast(S, -0.82215223f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
-        poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
-        poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
-        FloatVector halfErfc = t.mul(VectorExp.exp(poly.sub(z.mul(z)))).mul(0.5f);
-        VectorMask<Float> positive = x.compare(jdk.incubator.vector.VectorOperators.GE, 0f);
-        return halfErfc.blend(FloatVector.broadcast(S, 1f).sub(halfErfc), positive);
-    }
-
+    /** y = gelu(x) = x Phi(x), elementwise over n floats. */
     static void forward(Parallel parallel, float[] x, float[] y, int n) {
         int step = S.length();
         parallel.forRange((n + step - 1) / step, (s, e) -> {
-            for (int blk = s; blk < e; blk++) {
-                int i = blk * step;
-                if (i + step <= n) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    v.mul(normalCdf(v)).intoArray(y, i);
-                } else {
-                    for (int j = i; j < n; j++) org.maesil.tensor.kernels.Gelu.geluForwardElement(x, y, j);
+            float[] phi = SCRATCH.get();
+            int full = Math.min(e, n / step) * step;
+            for (int i = s * step; i < full; i += CHUNK) {
+                int len = Math.min(CHUNK, full - i);
+                normalCdf(x, i, len, phi, 0);
+                for (int j = 0; j < len; j += step) {
+                    FloatVector.fromArray(S, x, i + j).mul(FloatVector.fromArray(S, phi, j)).intoArray(y, i + j);
                 }
+            }
+            for (int j = Math.max(s * step, full); j < Math.min(n, e * step); j++) {
+                org.maesil.tensor.kernels.Gelu.geluForwardElement(x, y, j);
             }
         });
     }
 
-    /**
-     * dx = dy gelu'(x). Two passes over each chunk, each in its own method with one exp: with
-     * both exps in one loop body C2 (JDK 17) sometimes fails to intrinsify the vector code and
-     * falls back to the Java implementation of the Vector API (tens of ns per element). The
-     * arithmetic is the same as one pass, so the bits are too.
-     */
+    /** dx = dy gelu'(x) = dy (Phi(x) + x phi(x)), elementwise over n floats. */
     static void backward(Parallel parallel, float[] x, float[] dy, float[] dx, int n) {
         int step = S.length();
-        if (dx == dy || dx == x) {
-            backwardInPlace(parallel, x, dy, dx, n);
-            return;
-        }
         parallel.forRange((n + step - 1) / step, (s, e) -> {
-            int full = Math.min(e, n / step);
-            if (full > s) {
-                cdfInto(x, dx, s * step, full * step);
-                derivativeTimesGrad(x, dy, dx, s * step, full * step);
+            float[] buf = SCRATCH.get(); // [0, CHUNK): Phi(x); [CHUNK, 2 CHUNK): phi(x) sqrt(2 pi)
+            int full = Math.min(e, n / step) * step;
+            for (int i = s * step; i < full; i += CHUNK) {
+                int len = Math.min(CHUNK, full - i);
+                normalCdf(x, i, len, buf, 0);
+                for (int j = 0; j < len; j += step) { // exp argument of the density: -x^2 / 2
+                    FloatVector v = FloatVector.fromArray(S, x, i + j);
+                    v.mul(v).mul(-0.5f).intoArray(buf, CHUNK + j);
+                }
+                VectorExp.expInPlace(buf, CHUNK, CHUNK + len);
+                for (int j = 0; j < len; j += step) {
+                    FloatVector v = FloatVector.fromArray(S, x, i + j);
+                    FloatVector density = FloatVector.fromArray(S, buf, CHUNK + j).mul(INV_SQRT_2PI);
+                    FloatVector derivative = v.fma(density, FloatVector.fromArray(S, buf, j));
+                    FloatVector.fromArray(S, dy, i + j).mul(derivative).intoArray(dx, i + j);
+                }
             }
-            for (int j = Math.max(s, full) * step; j < Math.min(n, e * step); j++) {
+            for (int j = Math.max(s * step, full); j < Math.min(n, e * step); j++) {
                 org.maesil.tensor.kernels.Gelu.geluBackwardElement(x, dy, dx, j);
             }
         });
     }
 
-    /** One pass (dx may be x or dy): the same arithmetic, slower on JDK 17 (see above). */
-    private static void backwardInPlace(Parallel parallel, float[] x, float[] dy, float[] dx, int n) {
+    /** out[o + j] = Phi(x[from + j]) for j < len (a multiple of the vector length). */
+    static void normalCdf(float[] x, int from, int len, float[] out, int o) {
         int step = S.length();
-        parallel.forRange((n + step - 1) / step, (s, e) -> {
-            for (int blk = s; blk < e; blk++) {
-                int i = blk * step;
-                if (i + step <= n) {
-                    FloatVector v = FloatVector.fromArray(S, x, i);
-                    FloatVector density = VectorExp.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-                    FloatVector derivative = v.fma(density, normalCdf(v));
-                    FloatVector.fromArray(S, dy, i).mul(derivative).intoArray(dx, i);
-                } else {
-                    for (int j = i; j < n; j++) org.maesil.tensor.kernels.Gelu.geluBackwardElement(x, dy, dx, j);
-                }
-            }
-        });
-    }
-
-    /** out[i] = Phi(x[i]) for i in [from, to), whole vectors. */
-    private static void cdfInto(float[] x, float[] out, int from, int to) {
-        for (int i = from; i < to; i += S.length()) {
-            normalCdf(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        for (int j = 0; j < len; j += step) { // out = exp argument: poly(t) - z^2
+            FloatVector z = FloatVector.fromArray(S, x, from + j).abs().mul(INV_SQRT2);
+            FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
+            FloatVector poly = FloatVector.broadcast(S, 0.17087277f);
+            poly = poly.fma(t, FloatVector.broadcast(S, -0.82215223f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
+            poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
+            poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
+            poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
+            poly.sub(z.mul(z)).intoArray(out, o + j);
         }
-    }
-
-    /** dx[i] = dy[i] (Phi + x phi(x)), with Phi already in dx[i], for i in [from, to), whole vectors. */
-    private static void derivativeTimesGrad(float[] x, float[] dy, float[] dx, int from, int to) {
-        for (int i = from; i < to; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, i);
-            FloatVector density = VectorExp.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-            FloatVector derivative = v.fma(density, FloatVector.fromArray(S, dx, i));
-            FloatVector.fromArray(S, dy, i).mul(derivative).intoArray(dx, i);
+        VectorExp.expInPlace(out, o, o + len);
+        for (int j = 0; j < len; j += step) { // erfc(z) / 2 = t exp(...) / 2; Phi = it or 1 - it by the sign of x
+            FloatVector v = FloatVector.fromArray(S, x, from + j);
+            FloatVector z = v.abs().mul(INV_SQRT2);
+            FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
+            FloatVector halfErfc = t.mul(FloatVector.fromArray(S, out, o + j)).mul(0.5f);
+            VectorMask<Float> positive = v.compare(jdk.incubator.vector.VectorOperators.GE, 0f);
+            halfErfc.blend(FloatVector.broadcast(S, 1f).sub(halfErfc), positive).intoArray(out, o + j);
         }
     }
 }
