@@ -241,6 +241,7 @@ public final class JavaBackend implements Backend {
         need(beta, cols, "layerNormForward", "beta");
         need(mean, rows, "layerNormForward", "mean");
         need(rstd, rows, "layerNormForward", "rstd");
+        if (fast != null && fast.layerNormForward(x, gamma, beta, y, mean, rstd, rows, cols, eps)) return;
         parallel.forRange(rows, (s, e) -> {
             for (int row = s; row < e; row++) {
                 LayerNorm.layerNormForwardRow(x, gamma, beta, y, mean, rstd, cols, eps, row);
@@ -260,11 +261,13 @@ public final class JavaBackend implements Backend {
         need(dbeta, cols, "layerNormBackward", "dbeta");
         need(mean, rows, "layerNormBackward", "mean");
         need(rstd, rows, "layerNormBackward", "rstd");
-        parallel.forRange(rows, (s, e) -> {
-            for (int row = s; row < e; row++) {
-                LayerNorm.layerNormGradInputRow(x, gamma, mean, rstd, dy, dx, cols, row);
-            }
-        });
+        if (fast == null || !fast.layerNormGradInput(x, gamma, mean, rstd, dy, dx, rows, cols)) {
+            parallel.forRange(rows, (s, e) -> {
+                for (int row = s; row < e; row++) {
+                    LayerNorm.layerNormGradInputRow(x, gamma, mean, rstd, dy, dx, cols, row);
+                }
+            });
+        }
         if (fast != null && fast.layerNormGradParams(x, mean, rstd, dy, dgamma, dbeta, rows, cols)) return;
         parallel.forRange(cols, (s, e) -> {
             for (int col = s; col < e; col++) {
@@ -284,6 +287,7 @@ public final class JavaBackend implements Backend {
         need(beta, c, "groupNormForward", "beta");
         need(mean, (long) n * groups, "groupNormForward", "mean");
         need(rstd, (long) n * groups, "groupNormForward", "rstd");
+        if (fast != null && fast.groupNormForward(x, gamma, beta, y, mean, rstd, n, c, l, groups, eps)) return;
         parallel.forRange(n * groups, (s, e) -> {
             for (int row = s; row < e; row++) {
                 GroupNorm.groupNormForwardRow(x, gamma, beta, y, mean, rstd, c, l, groups, eps, row);
@@ -304,6 +308,7 @@ public final class JavaBackend implements Backend {
         need(dbeta, c, "groupNormBackward", "dbeta");
         need(mean, (long) n * groups, "groupNormBackward", "mean");
         need(rstd, (long) n * groups, "groupNormBackward", "rstd");
+        if (fast != null && fast.groupNormBackward(x, gamma, mean, rstd, dy, dx, dgamma, dbeta, n, c, l, groups)) return;
         parallel.forRange(n * groups, (s, e) -> {
             for (int row = s; row < e; row++) {
                 GroupNorm.groupNormGradInputRow(x, gamma, mean, rstd, dy, dx, c, l, groups, row);

@@ -6,7 +6,7 @@ import org.maesil.tensor.Parallel;
 /**
  * The CPU fast paths that {@link org.maesil.tensor.JavaBackend} routes to when they apply:
  * the packed Vector API matmul, im2col convolution (and the transposed convolution read
- * backwards), tiled attention, vector GELU, and the row-broadcast bias ops of linear layers. Each method returns false when it does not take the call
+ * backwards), tiled attention, vector GELU, the row-broadcast bias ops of linear layers, and layer and group norm. Each method returns false when it does not take the call
  * (the backend then runs its reference kernel). Arguments are validated by the backend first.
  *
  * <p>Off when the Vector API module is absent, or with {@code -Dmaesil.referenceKernels=true}
@@ -138,6 +138,34 @@ public final class FastPaths {
     public boolean layerNormGradParams(float[] x, float[] mean, float[] rstd, float[] dy,
                                        float[] dgamma, float[] dbeta, int rows, int cols) {
         RowVectorOps.layerNormGradParams(parallel, x, mean, rstd, dy, dgamma, dbeta, rows, cols);
+        return true;
+    }
+
+    /** Layer norm forward on float vectors (VectorNorm): statistics within ~1e-6 of the double reference, not its bits. */
+    public boolean layerNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
+                                    int rows, int cols, float eps) {
+        VectorNorm.layerNormForward(parallel, x, gamma, beta, y, mean, rstd, rows, cols, eps);
+        return true;
+    }
+
+    /** Layer norm's dx on float vectors (VectorNorm). */
+    public boolean layerNormGradInput(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy, float[] dx,
+                                      int rows, int cols) {
+        VectorNorm.layerNormGradInput(parallel, x, gamma, mean, rstd, dy, dx, rows, cols);
+        return true;
+    }
+
+    /** Group norm forward on float vectors (VectorNorm). */
+    public boolean groupNormForward(float[] x, float[] gamma, float[] beta, float[] y, float[] mean, float[] rstd,
+                                    int n, int c, int l, int groups, float eps) {
+        VectorNorm.groupNormForward(parallel, x, gamma, beta, y, mean, rstd, n, c, l, groups, eps);
+        return true;
+    }
+
+    /** Group norm's dx, dgamma, dbeta on float vectors, one pass of sums over dy and x (VectorNorm). */
+    public boolean groupNormBackward(float[] x, float[] gamma, float[] mean, float[] rstd, float[] dy,
+                                     float[] dx, float[] dgamma, float[] dbeta, int n, int c, int l, int groups) {
+        VectorNorm.groupNormBackward(parallel, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, n, c, l, groups);
         return true;
     }
 }

@@ -111,11 +111,12 @@ class GroupNormTest {
         assertThat(dx).containsExactly(a[1]);
         assertThat(dg).containsExactly(a[2]);
         assertThat(db).containsExactly(a[3]);
-        // the default JavaBackend (fast paths on) runs the same kernel
+        // the default JavaBackend (fast paths on) runs fast.VectorNorm: float sums, not these bits
         try (JavaBackend fast = new JavaBackend(2)) {
-            float[] y2 = new float[n * c * l];
-            fast.groupNormForward(in[0], in[1], in[2], y2, mean, rstd, n, c, l, groups, EPS);
-            assertThat(y2).containsExactly(a[0]);
+            float[] y2 = new float[n * c * l], mean2 = new float[n * groups], rstd2 = new float[n * groups];
+            fast.groupNormForward(in[0], in[1], in[2], y2, mean2, rstd2, n, c, l, groups, EPS);
+            assertThat(maxRelError(y2, a[0])).isLessThan(1e-5);
+            assertThat(maxRelError(rstd2, rstd)).isLessThan(1e-5);
         }
     }
 
