@@ -1,6 +1,9 @@
 package org.maesil.tensor.fast;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.maesil.tensor.Parallel;
 
@@ -52,6 +55,10 @@ final class RowVectorOps {
         });
     }
 
+    /** Doubles per vector, and floats with as many lanes (loaded, then widened exactly to double). */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> DF = VectorSpecies.of(float.class, VectorShape.forBitSize(D.length() * Float.SIZE));
+
     /** Per-thread double accumulators for a block of columns (dgamma, dbeta). */
     private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[2 * COLUMN_BLOCK]);
 
@@ -59,7 +66,9 @@ final class RowVectorOps {
      * Layer norm's parameter gradients, dgamma[c] = sum_r dy[r, c] xhat[r, c] and
      * dbeta[c] = sum_r dy[r, c], xhat = (x - mean_r) rstd_r, each summed in double over
      * r = 0, 1, ... with the reference kernel's operations (LayerNorm.layerNormGradParamsColumn),
-     * so equal to it bit for bit; rows are walked in memory order, a block of columns at a time.
+     * so equal to it bit for bit; rows are walked in memory order, a block of columns at a time,
+     * the columns on double vectors (a lane does a column's scalar operations: widen, subtract,
+     * multiply, add; no fused multiply-add).
      */
     static void layerNormGradParams(Parallel parallel, float[] x, float[] mean, float[] rstd, float[] dy,
                                     float[] dgamma, float[] dbeta, int rows, int cols) {
@@ -69,10 +78,18 @@ final class RowVectorOps {
             for (int blk = s; blk < e; blk++) {
                 int c0 = blk * COLUMN_BLOCK, width = Math.min(cols, c0 + COLUMN_BLOCK) - c0;
                 java.util.Arrays.fill(sums, 0.0);
+                int vecW = width - width % D.length();
                 for (int r = 0; r < rows; r++) {
                     int o = r * cols + c0;
                     double m = mean[r], rs = rstd[r];
-                    for (int j = 0; j < width; j++) {
+                    for (int j = 0; j < vecW; j += D.length()) { // the loop below, D.length() columns at a time
+                        DoubleVector xd = (DoubleVector) FloatVector.fromArray(DF, x, o + j).convertShape(VectorOperators.F2D, D, 0);
+                        DoubleVector g = (DoubleVector) FloatVector.fromArray(DF, dy, o + j).convertShape(VectorOperators.F2D, D, 0);
+                        DoubleVector xhat = xd.sub(m).mul(rs);
+                        DoubleVector.fromArray(D, sums, j).add(g.mul(xhat)).intoArray(sums, j);
+                        DoubleVector.fromArray(D, sums, COLUMN_BLOCK + j).add(g).intoArray(sums, COLUMN_BLOCK + j);
+                    }
+                    for (int j = vecW; j < width; j++) {
                         double xhat = ((double) x[o + j] - m) * rs;
                         sums[j] += dy[o + j] * xhat;
                         sums[COLUMN_BLOCK + j] += dy[o + j];
