@@ -43,7 +43,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--only", split = ",", paramLabel = "ROW",
             description = "run only these rows: matmul512, matmul1024, matmul2048, patch-embed, conv-stack, "
-                    + "attn1024, attn4096, mae-small, mae-big")
+                    + "attn1024, attn4096, mae-small, mae-big, demo-maesil, demo-ae, demo-vae, demo-vqvae")
     List<String> only;
 
     @Override
@@ -95,9 +95,11 @@ public final class BenchCommand implements Callable<Integer> {
                 r.put("work", row.name());
                 r.put("median_ms", round(tm.medianMs()));
                 r.put("min_ms", round(tm.minMs()));
-                r.put("gflop", round(row.gflop()));
-                r.put("gflops_median", round(row.gflop() / (tm.medianMs() / 1e3)));
-                r.put("gflops_best", round(row.gflop() / (tm.minMs() / 1e3)));
+                if (row.gflop() > 0) { // rows without a FLOP count (the demo's steps) leave these out
+                    r.put("gflop", round(row.gflop()));
+                    r.put("gflops_median", round(row.gflop() / (tm.medianMs() / 1e3)));
+                    r.put("gflops_best", round(row.gflop() / (tm.minMs() / 1e3)));
+                }
                 r.put("live_heap_mib", round(tm.liveHeapBytes() / 1048576.0));
                 r.put("peak_heap_upper_bound_mib", round(tm.peakHeapBytes() / 1048576.0));
                 r.put("rss_peak_so_far_mib", round(tm.rssPeakBytes() / 1048576.0));
@@ -107,8 +109,9 @@ public final class BenchCommand implements Callable<Integer> {
                 if (!row.note().isEmpty()) r.put("note", row.note());
                 results.add(r);
                 if (!json) {
-                    System.out.printf("%-12s %-52s %10.2f %10.2f %9.1f %9.0f %9.0f %5d %5.0f%n", row.id(), row.name(),
-                            tm.medianMs(), tm.minMs(), row.gflop() / (tm.medianMs() / 1e3),
+                    System.out.printf("%-12s %-52s %10.2f %10.2f %9s %9.0f %9.0f %5d %5.0f%n", row.id(), row.name(),
+                            tm.medianMs(), tm.minMs(),
+                            row.gflop() > 0 ? String.format("%.1f", row.gflop() / (tm.medianMs() / 1e3)) : "-",
                             tm.liveHeapBytes() / 1048576.0, tm.rssPeakBytes() / 1048576.0, tm.reps(), tm.backgroundPercent());
                 }
             }

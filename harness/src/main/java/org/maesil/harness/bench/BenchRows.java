@@ -2,10 +2,15 @@ package org.maesil.harness.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.maesil.layers.optim.AdamW;
 import org.maesil.model.MaesilConfig;
 import org.maesil.model.MaesilModel;
+import org.maesil.model.ReconstructionModel;
+import org.maesil.train.ModelSpec;
+import org.maesil.train.Models;
+import org.maesil.train.Presets;
 import org.maesil.tensor.Backend;
 import org.maesil.tensor.Conv3dGeometry;
 import org.maesil.tensor.Tensor;
@@ -60,6 +65,12 @@ public final class BenchRows {
             MaesilConfig paper = new MaesilConfig(128, 8, 768, 12, 12, 128, 2, 4, 4, 0.5, 0.5, false);
             rows.add(new Row("mae-big", "MAE step 128^3/p8 E768 d12 h12 | dec 128 d2 h4, B=2",
                     maeGflop(2, paper), 1, 3, "fwd+bwd+AdamW; 75% masked", be -> maeStep(be, paper, 2)));
+        }
+        // the demo command's four models, one training step each (no PyTorch counterpart: these
+        // track the demo's wall time, which is mostly these steps times 1500)
+        for (String kind : List.of("maesil", "ae", "vae", "vqvae")) {
+            rows.add(new Row("demo-" + kind, "demo step " + kind + " (demo preset, B=4, 32^3)", 0, 5, Math.max(reps, 15),
+                    "fwd+bwd+AdamW, as the demo trains it", be -> demoStep(be, kind)));
         }
         return rows;
     }
@@ -137,9 +148,18 @@ public final class BenchRows {
     }
 
     static Measurement.Work maeStep(Backend be, MaesilConfig cfg, int batch) {
-        MaesilModel model = new MaesilModel(cfg, be, 1);
+        return trainStep(be, new MaesilModel(cfg, be, 1), cfg.superpatch(), batch);
+    }
+
+    /** One training step of a demo-preset model on a batch of 4 superpatches. */
+    static Measurement.Work demoStep(Backend be, String kind) {
+        ReconstructionModel model = Models.create(new ModelSpec(kind, "demo", Map.of(), 1), be);
+        return trainStep(be, model, Presets.DEMO.superpatch(), Presets.DEMO.train().batch());
+    }
+
+    /** model.trainStep on a fixed random batch in [0, 1], then one AdamW step (the paper's betas and weight decay). */
+    static Measurement.Work trainStep(Backend be, ReconstructionModel model, int s, int batch) {
         AdamW opt = new AdamW(be, model.parameters(), 0.9f, 0.95f, 1e-8f, 0.05f);
-        int s = cfg.superpatch();
         float[] vol = random(batch * s * s * s, 7);
         for (int i = 0; i < vol.length; i++) vol[i] = 0.5f + 0.5f * vol[i];
         Tensor x = new Tensor(vol, batch, 1, s, s, s);

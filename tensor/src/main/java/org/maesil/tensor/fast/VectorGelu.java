@@ -26,19 +26,19 @@ final class VectorGelu {
     private static final float INV_SQRT_2PI = 0.39894228040143268f;
     /** Elements per chunk (a multiple of every vector length): two chunks of scratch stay in L1. */
     static final int CHUNK = 512;
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[2 * CHUNK]);
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[3 * CHUNK]);
 
     /** y = gelu(x) = x Phi(x), elementwise over n floats. */
     static void forward(Parallel parallel, float[] x, float[] y, int n) {
         int step = S.length();
         parallel.forRange((n + step - 1) / step, (s, e) -> {
-            float[] phi = SCRATCH.get();
+            float[] buf = SCRATCH.get(); // [0, CHUNK): Phi(x); [2 CHUNK, 3 CHUNK): scratch
             int full = Math.min(e, n / step) * step;
             for (int i = s * step; i < full; i += CHUNK) {
                 int len = Math.min(CHUNK, full - i);
-                normalCdf(x, i, len, phi, 0);
+                normalCdf(x, i, len, buf, 0, buf, 2 * CHUNK);
                 for (int j = 0; j < len; j += step) {
-                    FloatVector.fromArray(S, x, i + j).mul(FloatVector.fromArray(S, phi, j)).intoArray(y, i + j);
+                    FloatVector.fromArray(S, x, i + j).mul(FloatVector.fromArray(S, buf, j)).intoArray(y, i + j);
                 }
             }
             for (int j = Math.max(s * step, full); j < Math.min(n, e * step); j++) {
@@ -51,11 +51,11 @@ final class VectorGelu {
     static void backward(Parallel parallel, float[] x, float[] dy, float[] dx, int n) {
         int step = S.length();
         parallel.forRange((n + step - 1) / step, (s, e) -> {
-            float[] buf = SCRATCH.get(); // [0, CHUNK): Phi(x); [CHUNK, 2 CHUNK): phi(x) sqrt(2 pi)
+            float[] buf = SCRATCH.get(); // [0, CHUNK): Phi(x); [CHUNK, 2 CHUNK): phi(x) sqrt(2 pi); [2 CHUNK, 3 CHUNK): scratch
             int full = Math.min(e, n / step) * step;
             for (int i = s * step; i < full; i += CHUNK) {
                 int len = Math.min(CHUNK, full - i);
-                normalCdf(x, i, len, buf, 0);
+                normalCdf(x, i, len, buf, 0, buf, 2 * CHUNK);
                 for (int j = 0; j < len; j += step) { // exp argument of the density: -x^2 / 2
                     FloatVector v = FloatVector.fromArray(S, x, i + j);
                     v.mul(v).mul(-0.5f).intoArray(buf, CHUNK + j);
@@ -74,30 +74,28 @@ final class VectorGelu {
         });
     }
 
-    /** out[o + j] = Phi(x[from + j]) for j < len (a multiple of the vector length). */
-    static void normalCdf(float[] x, int from, int len, float[] out, int o) {
+    /** erfc's Chebyshev coefficients, highest power first (Horner order). */
+    private static final float[] ERFC_POLY = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+            -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+
+    /**
+     * out[o + j] = Phi(x[from + j]) for j < len (a multiple of the vector length); tmp[to + j]
+     * receives t = 1 / (1 + z/2) (len floats of scratch).
+     */
+    static void normalCdf(float[] x, int from, int len, float[] out, int o, float[] tmp, int to) {
         int step = S.length();
-        for (int j = 0; j < len; j += step) { // out = exp argument: poly(t) - z^2
+        for (int j = 0; j < len; j += step) { // tmp = t, out = exp argument: poly(t) - z^2
             FloatVector z = FloatVector.fromArray(S, x, from + j).abs().mul(INV_SQRT2);
             FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
-            FloatVector poly = FloatVector.broadcast(S, 0.17087277f);
-            poly = poly.fma(t, FloatVector.broadcast(S, -0.82215223f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
-            poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
-            poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
+            FloatVector poly = FloatVector.broadcast(S, ERFC_POLY[0]);
+            for (int c = 1; c < ERFC_POLY.length; c++) poly = poly.fma(t, FloatVector.broadcast(S, ERFC_POLY[c]));
+            t.intoArray(tmp, to + j);
             poly.sub(z.mul(z)).intoArray(out, o + j);
         }
         VectorExp.expInPlace(out, o, o + len);
         for (int j = 0; j < len; j += step) { // erfc(z) / 2 = t exp(...) / 2; Phi = it or 1 - it by the sign of x
             FloatVector v = FloatVector.fromArray(S, x, from + j);
-            FloatVector z = v.abs().mul(INV_SQRT2);
-            FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
-            FloatVector halfErfc = t.mul(FloatVector.fromArray(S, out, o + j)).mul(0.5f);
+            FloatVector halfErfc = FloatVector.fromArray(S, tmp, to + j).mul(FloatVector.fromArray(S, out, o + j)).mul(0.5f);
             VectorMask<Float> positive = v.compare(jdk.incubator.vector.VectorOperators.GE, 0f);
             halfErfc.blend(FloatVector.broadcast(S, 1f).sub(halfErfc), positive).intoArray(out, o + j);
         }
