@@ -1,7 +1,6 @@
 package org.maesil.tensor.fast;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.maesil.tensor.Parallel;
 
@@ -11,22 +10,26 @@ import org.maesil.tensor.Parallel;
  * reference kernels (org.maesil.tensor.kernels.Attention): q [bh, lq, d], k and v [bh, lk, d],
  * s = scale q k^T, P = softmax_rows(s); lse [bh, lq] = log-sum-exp of each row of s.
  *
- * <p>Blocking, per (batch, head) - the unit of parallel work, one thread per head at a time:
+ * <p>Every product is arranged so that its operands are already in the layout the register
+ * tile reads (6-row A panels, NR-column B panels) and the head dimension d is the row side
+ * (6-row panels: d = 16 wastes 2 of 18 rows, where NR = 32 columns would waste 16):
  * <pre>
- *   pack K and V once per head (as B panels: keys as columns for Q K^T and dO V^T;
- *   per key tile with head dims as columns for P V and dS K); pack Q and dO per query tile.
- *   forward:  for each query tile i (BQ = 72 rows):
- *               for each key tile j (BK = 3 NR keys: 48 with AVX2, 96 with AVX-512):
- *                 S = Q_i K_j^T                          (BQ x BK, in L1)
- *                 online softmax: m_new = max(m, rowmax(scale S)), l = l e^(m - m_new) + rowsum P,
- *                 P = e^(scale S - m_new); O_i = O_i e^(m - m_new) + P V_j
- *               out_i = O_i / l, lse_i = m + log l
- *   backward: delta = rowsum(dO * out); for each key tile j: for each query tile i:
- *               S = Q_i K_j^T, dP = dO_i V_j^T, P = e^(scale S - lse_i), dS = P (dP - delta_i)
- *               dV_j += P^T dO_i,  dK_j += dS^T Q_i,  dQ_i += dS K_j        (then dK, dQ *= scale)
+ *   forward, per query tile i (BQ queries), transposed: keys are rows, queries columns:
+ *     for each key tile j (BK keys):
+ *       S^T = K_j Q_i^T                       (A: K in 6-key panels; B: Q^T in query panels)
+ *       per query (a column, so vector lanes run over queries): m_new = max(m, max_keys scale S^T),
+ *       P^T = e^(scale S^T - m_new), l = l e^(m - m_new) + colsum P^T, O^T = O^T e^(m - m_new)
+ *       O^T += V_j^T P^T                      (A: V^T in 6-dim panels; B: P^T as computed)
+ *     out_i = (O^T / l)^T, lse_i = m + log l
+ *   backward, per key tile j, per query tile i, queries are rows, keys columns (stored as
+ *   NR-key panels, which are the B panels of the next products):
+ *     S = Q_i K_j^T, dP = dO_i V_j^T, P = e^(scale S - lse_i), dS = P (dP - delta_i)
+ *     dV_j^T += dO_i^T P,  dK_j^T += Q_i^T dS                (A: dO^T, Q^T in 6-dim panels)
+ *     dQ_i^T += K_j^T dS^T                                    (dS^T: the one transposed copy)
+ *   then dQ, dK (times scale) and dV are transposed back into q's layout.
  * </pre>
- * Memory: the packed copies of Q, K, V, dO per worker thread (about 8 L d floats) and the
- * tiles; nothing of size L x L, so memory is linear in the sequence length.
+ * Memory: the packed copies of Q, K, V, dO and the transposed gradients per worker thread
+ * (about 12 L d floats) and the tiles; nothing of size L x L, so memory is linear in L.
  *
  * <p>Every sum runs in a fixed order inside one head, and a head is computed by one thread, so
  * the result does not depend on the thread count. exp is {@link VectorExp}; products are fp32
@@ -34,9 +37,10 @@ import org.maesil.tensor.Parallel;
  * with the reference to about 1e-5 relative.
  */
 public final class FlashAttention {
-    static final int BQ = 72;  // query rows per tile: a multiple of the tile's 6 rows
-    static final int BK = 3 * MicroKernel6x16.NR;  // keys per tile (48 AVX2, 96 AVX-512): a multiple of the tile's NR columns and of 6
     private static final int MR = MicroKernel6x16.MR, NR = MicroKernel6x16.NR;
+    /** Queries and keys per tile: multiples of the tile's 6 rows and of its NR columns (16 or 32). */
+    static final int BQ = 96, BK = 96;
+    private static final VectorSpecies<Float> S = VectorExp.S;
 
     private final Parallel parallel;
     private final ThreadLocal<Workspace> workspace = ThreadLocal.withInitial(Workspace::new);
@@ -52,32 +56,20 @@ public final class FlashAttention {
 
     /** Buffers of one worker thread, grown on demand and kept between calls. */
     static final class Workspace {
-        float[] kt = new float[0], vt = new float[0], kn = new float[0], vn = new float[0];
-        float[] qa = new float[0], oa = new float[0], qn = new float[0], on = new float[0];
-        float[] o = new float[0];
-        final float[] s = new float[BQ * BK], dp = new float[BQ * BK];
-        final float[] pa = new float[BQ * BK], pta = new float[BQ * BK], dsta = new float[BQ * BK], dsa = new float[BQ * BK];
-        final float[] m = new float[BQ], l = new float[BQ];
+        // packed operands (per head)
+        float[] kRows = new float[0], vCols = new float[0], qCols = new float[0];
+        float[] kCols = new float[0], kDims = new float[0], qRows = new float[0], oRows = new float[0];
+        float[] qDims = new float[0], oDims = new float[0];
+        // transposed results (per head)
+        float[] dqT = new float[0], dkT = new float[0], dvT = new float[0];
+        // one tile
+        final float[] s = new float[BQ * BK], dp = new float[BQ * BK], dsT = new float[BQ * BK];
+        float[] oT = new float[0];
+        final float[] m = new float[BQ], l = new float[BQ], corr = new float[BQ];
         final float[] scratch = new float[MR * NR];
 
         static float[] grow(float[] a, int n) {
             return a.length >= n ? a : new float[n];
-        }
-
-        void ensure(int lq, int lk, int d, boolean backward) {
-            int lkPad = roundUp(lk, NR), dPad = roundUp(d, NR);
-            int nkt = (lk + BK - 1) / BK, nqt = (lq + BQ - 1) / BQ;
-            kt = grow(kt, lkPad * d);
-            vn = grow(vn, nkt * dPad * BK);
-            o = grow(o, BQ * dPad);
-            qa = grow(qa, (backward ? nqt : 1) * BQ * d);
-            if (backward) {
-                vt = grow(vt, lkPad * d);
-                kn = grow(kn, nkt * dPad * BK);
-                oa = grow(oa, nqt * BQ * d);
-                qn = grow(qn, nqt * dPad * BQ);
-                on = grow(on, nqt * dPad * BQ);
-            }
         }
     }
 
@@ -97,88 +89,77 @@ public final class FlashAttention {
     private void forwardHead(float[] q, float[] k, float[] v, float[] out, float[] lse,
                              int b, int lq, int lk, int d, float scale) {
         Workspace w = workspace.get();
-        w.ensure(lq, lk, d, false);
-        int qBase = b * lq * d, kBase = b * lk * d, dPad = roundUp(d, NR), dPanels = dPad / NR;
-        int nkt = (lk + BK - 1) / BK;
-        Packing.packB(k, kBase, d, true, lk, 0, d, 0, roundUp(lk, NR) / NR, w.kt);
+        int qBase = b * lq * d, kBase = b * lk * d, d6 = roundUp(d, MR), nkt = (lk + BK - 1) / BK;
+        w.kRows = Workspace.grow(w.kRows, roundUp(lk, MR) * d);
+        w.vCols = Workspace.grow(w.vCols, nkt * d6 * BK);
+        w.qCols = Workspace.grow(w.qCols, BQ * d);
+        w.oT = Workspace.grow(w.oT, d6 * BQ);
+        // K as 6-key panels (kc = d); V^T per key tile as 6-dim panels (kc = keys of the tile)
+        Packing.packA(k, kBase, d, false, 0, lk, 0, d, w.kRows, 0);
         for (int t = 0; t < nkt; t++) {
-            Packing.packB(v, kBase + t * BK * d, d, false, d, 0, Math.min(BK, lk - t * BK), 0, dPanels, w.vn, t * dPad * BK);
+            Packing.packA(v, kBase, d, true, 0, d, t * BK, Math.min(BK, lk - t * BK), w.vCols, t * d6 * BK);
         }
         for (int i0 = 0; i0 < lq; i0 += BQ) {
-            int mq = Math.min(BQ, lq - i0);
-            Packing.packA(q, qBase, d, false, i0, mq, 0, d, w.qa, 0);
+            int mq = Math.min(BQ, lq - i0), qPanels = (mq + NR - 1) / NR;
+            Packing.packB(q, qBase + i0 * d, d, true, mq, 0, d, 0, qPanels, w.qCols); // Q^T, query panels
             java.util.Arrays.fill(w.m, Float.NEGATIVE_INFINITY);
             java.util.Arrays.fill(w.l, 0f);
-            java.util.Arrays.fill(w.o, 0, BQ * dPad, 0f);
-            java.util.Arrays.fill(w.pa, 0f);
+            java.util.Arrays.fill(w.oT, 0, d6 * BQ, 0f);
             for (int t = 0; t < nkt; t++) {
                 int j0 = t * BK, nk = Math.min(BK, lk - j0);
-                scores(w.qa, 0, w.kt, d, j0, mq, nk, w.s, w.scratch);
-                for (int r = 0; r < mq; r++) {
-                    int so = r * BK;
-                    onlineSoftmaxRow(w, r, so, nk, scale, dPad);
+                for (int r0 = 0; r0 < nk; r0 += MR) { // S^T = K_j Q_i^T, query panel c at s[c*BK*NR]
+                    for (int c = 0; c < qPanels; c++) {
+                        MicroKernel6x16.tile(w.kRows, (j0 + r0) * d, w.qCols, c * NR * d, d,
+                                w.s, c * BK * NR + r0 * NR, NR, Math.min(MR, nk - r0), NR, false, w.scratch, 0);
+                    }
                 }
-                // O += P V_j: P as 6-row panels (kc = nk keys), V_j as 16-dim panels
-                for (int r0 = 0; r0 < mq; r0 += MR) {
-                    for (int c0 = 0; c0 < dPad; c0 += NR) {
-                        MicroKernel6x16.tile(w.pa, (r0 / MR) * MR * BK, w.vn, t * dPad * BK + (c0 / NR) * NR * nk, nk,
-                                w.o, r0 * dPad + c0, dPad, MR, NR, true, w.scratch, 0);
+                for (int c = 0; c < qPanels; c++) onlineSoftmaxPanel(w, c, nk, scale, d);
+                for (int r0 = 0; r0 < d; r0 += MR) { // O^T += V_j^T P^T
+                    for (int c = 0; c < qPanels; c++) {
+                        MicroKernel6x16.tile(w.vCols, t * d6 * BK + r0 * nk, w.s, c * BK * NR, nk,
+                                w.oT, r0 * BQ + c * NR, BQ, Math.min(MR, d - r0), NR, true, w.scratch, 0);
                     }
                 }
             }
-            for (int r = 0; r < mq; r++) {
-                float inv = 1f / w.l[r];
-                int oo = qBase + (i0 + r) * d;
-                for (int c = 0; c < d; c++) out[oo + c] = w.o[r * dPad + c] * inv;
-                lse[b * lq + i0 + r] = w.m[r] + (float) Math.log(w.l[r]);
+            for (int j = 0; j < mq; j++) {
+                float inv = 1f / w.l[j];
+                int oo = qBase + (i0 + j) * d;
+                for (int r = 0; r < d; r++) out[oo + r] = w.oT[r * BQ + j] * inv;
+                lse[b * lq + i0 + j] = w.m[j] + (float) Math.log(w.l[j]);
             }
         }
     }
 
     /**
-     * One query row of the online softmax over the scores in w.s[so .. so+BK) (valid: nk):
-     * m_new = max(m, max_j scale s_j); P_j = e^(scale s_j - m_new) (0 for j >= nk), written back
-     * into w.s and, transposed, into the 6-row panels of w.pa; l = l e^(m - m_new) + sum_j P_j;
-     * the row of O is scaled by e^(m - m_new).
+     * The online softmax for query panel c (NR queries, one per vector lane) over the nk key
+     * rows of S^T in w.s: m_new = max(m, max_r scale S^T[r]); P^T = e^(scale S^T - m_new) in
+     * place; corr = e^(m - m_new); l = l corr + sum_r P^T[r]; the panel's columns of O^T are
+     * scaled by corr.
      */
-    private static void onlineSoftmaxRow(Workspace w, int r, int so, int nk, float scale, int dPad) {
-        VectorSpecies<Float> sp = VectorExp.S;
-        int lanes = sp.length();
-        float rowMax = Float.NEGATIVE_INFINITY;
-        if (nk == BK) {
-            FloatVector vmax = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < BK; j += lanes) vmax = vmax.max(FloatVector.fromArray(sp, w.s, so + j).mul(scale));
-            rowMax = vmax.reduceLanes(VectorOperators.MAX);
-        } else {
-            for (int j = 0; j < nk; j++) rowMax = Math.max(rowMax, scale * w.s[so + j]);
+    private static void onlineSoftmaxPanel(Workspace w, int c, int nk, float scale, int d) {
+        int lanes = S.length(), base = c * BK * NR, q0 = c * NR;
+        for (int h = 0; h < NR; h += lanes) { // new maxima, and the exponent of the correction
+            FloatVector max = FloatVector.fromArray(S, w.m, q0 + h);
+            for (int r = 0; r < nk; r++) max = max.max(FloatVector.fromArray(S, w.s, base + r * NR + h).mul(scale));
+            FloatVector.fromArray(S, w.m, q0 + h).sub(max).intoArray(w.corr, q0 + h);
+            max.intoArray(w.m, q0 + h);
         }
-        float mNew = Math.max(w.m[r], rowMax);
-        float corr = (float) Math.exp(w.m[r] - mNew);
-        w.m[r] = mNew;
-        for (int j = 0; j < BK; j += lanes) {
-            FloatVector.fromArray(sp, w.s, so + j).mul(scale).sub(mNew).intoArray(w.s, so + j);
-        }
-        VectorExp.expInPlace(w.s, so, so + BK);
-        for (int j = nk; j < BK; j++) w.s[so + j] = 0f;
-        FloatVector vsum = FloatVector.zero(sp);
-        for (int j = 0; j < BK; j += lanes) vsum = vsum.add(FloatVector.fromArray(sp, w.s, so + j));
-        int pOff = (r / MR) * MR * BK + r % MR;
-        for (int j = 0; j < BK; j++) w.pa[pOff + j * MR] = w.s[so + j];
-        w.l[r] = w.l[r] * corr + vsum.reduceLanes(VectorOperators.ADD);
-        if (corr != 1f) {
-            for (int c = r * dPad; c < (r + 1) * dPad; c += lanes) {
-                FloatVector.fromArray(sp, w.o, c).mul(corr).intoArray(w.o, c);
+        VectorExp.expInPlace(w.corr, q0, q0 + NR);
+        for (int r = 0; r < nk; r++) { // exponent of P^T
+            for (int h = 0; h < NR; h += lanes) {
+                int o = base + r * NR + h;
+                FloatVector.fromArray(S, w.s, o).mul(scale).sub(FloatVector.fromArray(S, w.m, q0 + h)).intoArray(w.s, o);
             }
         }
-    }
-
-    /** s[r*BK + c] = sum_p A[r, p] K^T[p, j0 + c] (A: 6-row panels from aOff) for the 6-row panels below mq and 16-key panels below nk. */
-    private static void scores(float[] aPanels, int aOff, float[] keyPanels, int d, int j0, int mq, int nk,
-                               float[] s, float[] scratch) {
-        for (int r0 = 0; r0 < mq; r0 += MR) {
-            for (int c0 = 0; c0 < nk; c0 += NR) {
-                MicroKernel6x16.tile(aPanels, aOff + (r0 / MR) * MR * d, keyPanels, ((j0 + c0) / NR) * NR * d, d,
-                        s, r0 * BK + c0, BK, MR, NR, false, scratch, 0);
+        VectorExp.expInPlace(w.s, base, base + nk * NR);
+        for (int h = 0; h < NR; h += lanes) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int r = 0; r < nk; r++) sum = sum.add(FloatVector.fromArray(S, w.s, base + r * NR + h));
+            FloatVector corr = FloatVector.fromArray(S, w.corr, q0 + h);
+            FloatVector.fromArray(S, w.l, q0 + h).mul(corr).add(sum).intoArray(w.l, q0 + h);
+            for (int r = 0; r < d; r++) {
+                int o = r * BQ + q0 + h;
+                FloatVector.fromArray(S, w.oT, o).mul(corr).intoArray(w.oT, o);
             }
         }
     }
@@ -204,86 +185,114 @@ public final class FlashAttention {
                               float[] dq, float[] dk, float[] dv, float[] delta,
                               int b, int lq, int lk, int d, float scale) {
         Workspace w = workspace.get();
-        w.ensure(lq, lk, d, true);
-        int qBase = b * lq * d, kBase = b * lk * d, dPad = roundUp(d, NR), dPanels = dPad / NR;
-        int nkt = (lk + BK - 1) / BK, nqt = (lq + BQ - 1) / BQ, keyPanels = roundUp(lk, NR) / NR;
-        Packing.packB(k, kBase, d, true, lk, 0, d, 0, keyPanels, w.kt);
-        Packing.packB(v, kBase, d, true, lk, 0, d, 0, keyPanels, w.vt);
+        int qBase = b * lq * d, kBase = b * lk * d, d6 = roundUp(d, MR);
+        int nkt = (lk + BK - 1) / BK, nqt = (lq + BQ - 1) / BQ;
+        int lkPad = roundUp(lk, NR), lqPad = roundUp(lq, NR), keyPanels = lkPad / NR;
+        w.kCols = Workspace.grow(w.kCols, lkPad * d);
+        w.vCols = Workspace.grow(w.vCols, lkPad * d);
+        w.kDims = Workspace.grow(w.kDims, nkt * d6 * BK);
+        w.qRows = Workspace.grow(w.qRows, nqt * BQ * d);
+        w.oRows = Workspace.grow(w.oRows, nqt * BQ * d);
+        w.qDims = Workspace.grow(w.qDims, nqt * d6 * BQ);
+        w.oDims = Workspace.grow(w.oDims, nqt * d6 * BQ);
+        w.dqT = Workspace.grow(w.dqT, d6 * lqPad);
+        w.dkT = Workspace.grow(w.dkT, d6 * lkPad);
+        w.dvT = Workspace.grow(w.dvT, d6 * lkPad);
+        // K^T and V^T as key panels (kc = d); K^T per key tile as 6-dim panels (kc = keys)
+        Packing.packB(k, kBase, d, true, lk, 0, d, 0, keyPanels, w.kCols);
+        Packing.packB(v, kBase, d, true, lk, 0, d, 0, keyPanels, w.vCols);
         for (int t = 0; t < nkt; t++) {
-            Packing.packB(k, kBase + t * BK * d, d, false, d, 0, Math.min(BK, lk - t * BK), 0, dPanels, w.kn, t * dPad * BK);
+            Packing.packA(k, kBase, d, true, 0, d, t * BK, Math.min(BK, lk - t * BK), w.kDims, t * d6 * BK);
         }
+        // Q and dO per query tile as 6-query panels (kc = d) and, transposed, as 6-dim panels (kc = queries)
         for (int t = 0; t < nqt; t++) {
             int i0 = t * BQ, mq = Math.min(BQ, lq - i0);
-            Packing.packA(q, qBase, d, false, i0, mq, 0, d, w.qa, t * BQ * d);
-            Packing.packA(dout, qBase, d, false, i0, mq, 0, d, w.oa, t * BQ * d);
-            Packing.packB(q, qBase + i0 * d, d, false, d, 0, mq, 0, dPanels, w.qn, t * dPad * BQ);
-            Packing.packB(dout, qBase + i0 * d, d, false, d, 0, mq, 0, dPanels, w.on, t * dPad * BQ);
+            Packing.packA(q, qBase, d, false, i0, mq, 0, d, w.qRows, t * BQ * d);
+            Packing.packA(dout, qBase, d, false, i0, mq, 0, d, w.oRows, t * BQ * d);
+            Packing.packA(q, qBase, d, true, 0, d, i0, mq, w.qDims, t * d6 * BQ);
+            Packing.packA(dout, qBase, d, true, 0, d, i0, mq, w.oDims, t * d6 * BQ);
         }
         for (int kt = 0; kt < nkt; kt++) {
-            int j0 = kt * BK, nk = Math.min(BK, lk - j0);
+            int j0 = kt * BK, nk = Math.min(BK, lk - j0), kPanels = (nk + NR - 1) / NR;
             for (int qt = 0; qt < nqt; qt++) {
-                int i0 = qt * BQ, mq = Math.min(BQ, lq - i0);
-                scores(w.qa, qt * BQ * d, w.kt, d, j0, mq, nk, w.s, w.scratch); // S = Q_i K_j^T
-                for (int r0 = 0; r0 < mq; r0 += MR) {                        // dP = dO_i V_j^T
-                    for (int c0 = 0; c0 < nk; c0 += NR) {
-                        MicroKernel6x16.tile(w.oa, qt * BQ * d + (r0 / MR) * MR * d, w.vt, ((j0 + c0) / NR) * NR * d, d,
-                                w.dp, r0 * BK + c0, BK, MR, NR, false, w.scratch, 0);
-                    }
-                }
-                probabilitiesAndScoreGrads(w, b * lq + i0, mq, nk, lse, delta, scale);
-                // dV_j (+)= P^T dO_i and dK_j (+)= dS^T Q_i: key rows as 6-row panels, kc = mq queries
-                for (int r0 = 0; r0 < nk; r0 += MR) {
-                    int rows = Math.min(MR, nk - r0);
-                    for (int c0 = 0; c0 < d; c0 += NR) {
-                        int cols = Math.min(NR, d - c0), bOff = qt * dPad * BQ + (c0 / NR) * NR * mq;
-                        int cOff = kBase + (j0 + r0) * d + c0;
-                        MicroKernel6x16.tile(w.pta, (r0 / MR) * MR * BQ, w.on, bOff, mq, dv, cOff, d, rows, cols, qt > 0, w.scratch, 0);
-                        MicroKernel6x16.tile(w.dsta, (r0 / MR) * MR * BQ, w.qn, bOff, mq, dk, cOff, d, rows, cols, qt > 0, w.scratch, 0);
-                    }
-                }
-                // dQ_i (+)= dS K_j: query rows as 6-row panels, kc = nk keys
+                int i0 = qt * BQ, mq = Math.min(BQ, lq - i0), qPanels = (mq + NR - 1) / NR;
+                // S = Q_i K_j^T and dP = dO_i V_j^T, key panel c at [c*BQ*NR]
                 for (int r0 = 0; r0 < mq; r0 += MR) {
                     int rows = Math.min(MR, mq - r0);
-                    for (int c0 = 0; c0 < d; c0 += NR) {
-                        MicroKernel6x16.tile(w.dsa, (r0 / MR) * MR * BK, w.kn, kt * dPad * BK + (c0 / NR) * NR * nk, nk,
-                                dq, qBase + (i0 + r0) * d + c0, d, rows, Math.min(NR, d - c0), kt > 0, w.scratch, 0);
+                    for (int c = 0; c < kPanels; c++) {
+                        int bOff = (j0 / NR + c) * NR * d, cOff = c * BQ * NR + r0 * NR;
+                        MicroKernel6x16.tile(w.qRows, qt * BQ * d + r0 * d, w.kCols, bOff, d, w.s, cOff, NR, rows, NR, false, w.scratch, 0);
+                        MicroKernel6x16.tile(w.oRows, qt * BQ * d + r0 * d, w.vCols, bOff, d, w.dp, cOff, NR, rows, NR, false, w.scratch, 0);
+                    }
+                }
+                probabilitiesAndScoreGrads(w, b * lq + i0, mq, kPanels, qPanels, lse, delta, scale);
+                // dV_j^T += dO_i^T P and dK_j^T += Q_i^T dS (kc = queries)
+                for (int r0 = 0; r0 < d; r0 += MR) {
+                    int rows = Math.min(MR, d - r0), aOff = qt * d6 * BQ + r0 * mq;
+                    for (int c = 0; c < kPanels; c++) {
+                        int cOff = r0 * lkPad + j0 + c * NR;
+                        MicroKernel6x16.tile(w.oDims, aOff, w.s, c * BQ * NR, mq, w.dvT, cOff, lkPad, rows, NR, qt > 0, w.scratch, 0);
+                        MicroKernel6x16.tile(w.qDims, aOff, w.dp, c * BQ * NR, mq, w.dkT, cOff, lkPad, rows, NR, qt > 0, w.scratch, 0);
+                    }
+                }
+                // dQ_i^T += K_j^T dS^T (kc = keys)
+                for (int r0 = 0; r0 < d; r0 += MR) {
+                    int rows = Math.min(MR, d - r0);
+                    for (int c = 0; c < qPanels; c++) {
+                        MicroKernel6x16.tile(w.kDims, kt * d6 * BK + r0 * nk, w.dsT, c * BK * NR, nk,
+                                w.dqT, r0 * lqPad + i0 + c * NR, lqPad, rows, NR, kt > 0, w.scratch, 0);
                     }
                 }
             }
-            for (int c = kBase + j0 * d; c < kBase + (j0 + nk) * d; c++) dk[c] *= scale;
         }
-        for (int c = qBase; c < qBase + lq * d; c++) dq[c] *= scale;
+        for (int j = 0; j < lk; j++) {
+            for (int r = 0; r < d; r++) {
+                dk[kBase + j * d + r] = w.dkT[r * lkPad + j] * scale;
+                dv[kBase + j * d + r] = w.dvT[r * lkPad + j];
+            }
+        }
+        for (int i = 0; i < lq; i++) {
+            for (int r = 0; r < d; r++) dq[qBase + i * d + r] = w.dqT[r * lqPad + i] * scale;
+        }
     }
 
     /**
-     * From S (w.s) and dP (w.dp) of one tile: P = e^(scale S - lse), dS = P (dP - delta), written
-     * as P^T and dS^T in 6-key-row panels (pta, dsta; kc = queries) and dS in 6-query-row panels
-     * (dsa; kc = keys). Entries outside the valid mq x nk block are zero.
+     * From S (w.s) and dP (w.dp) of one tile, rows r < mq, key panels c < kPanels (each
+     * [BQ x NR] at c*BQ*NR): P = e^(scale S - lse) into w.s, dS = P (dP - delta) into w.dp, and
+     * dS^T into w.dsT as query panels ([BK x NR] at c*BK*NR: the B panels of dQ^T += K^T dS^T).
      */
-    private static void probabilitiesAndScoreGrads(Workspace w, int row0, int mq, int nk, float[] lse, float[] delta, float scale) {
-        if (mq < BQ || nk < BK) { // a full tile overwrites every entry
-            java.util.Arrays.fill(w.pta, 0f);
-            java.util.Arrays.fill(w.dsta, 0f);
-            java.util.Arrays.fill(w.dsa, 0f);
+    private static void probabilitiesAndScoreGrads(Workspace w, int row0, int mq, int kPanels, int qPanels,
+                                                   float[] lse, float[] delta, float scale) {
+        int lanes = S.length();
+        for (int c = 0; c < kPanels; c++) {
+            for (int r = 0; r < mq; r++) {
+                int o = c * BQ * NR + r * NR;
+                float l = lse[row0 + r];
+                for (int h = 0; h < NR; h += lanes) {
+                    FloatVector.fromArray(S, w.s, o + h).mul(scale).sub(l).intoArray(w.s, o + h);
+                }
+            }
+            VectorExp.expInPlace(w.s, c * BQ * NR, c * BQ * NR + mq * NR);
+            for (int r = 0; r < mq; r++) {
+                int o = c * BQ * NR + r * NR;
+                float dl = delta[row0 + r];
+                for (int h = 0; h < NR; h += lanes) {
+                    FloatVector p = FloatVector.fromArray(S, w.s, o + h);
+                    p.mul(FloatVector.fromArray(S, w.dp, o + h).sub(dl)).intoArray(w.dp, o + h);
+                }
+            }
         }
-        for (int r = 0; r < mq; r++) {
-            int so = r * BK;
-            float l = lse[row0 + r], dl = delta[row0 + r];
-            for (int j = 0; j < BK; j += VectorExp.S.length()) {
-                FloatVector.fromArray(VectorExp.S, w.s, so + j).mul(scale).sub(l).intoArray(w.s, so + j);
+        // dS^T: element (query r, key c*NR + j) to query panel r / NR, row c*NR + j, lane r % NR;
+        // the queries past mq in the last panel are zero
+        for (int r = 0; r < qPanels * NR; r++) {
+            int dst = (r / NR) * BK * NR + r % NR;
+            if (r >= mq) {
+                for (int j = 0; j < kPanels * NR; j++) w.dsT[dst + j * NR] = 0f;
+                continue;
             }
-            VectorExp.expInPlace(w.s, so, so + BK);
-            for (int j = 0; j < BK; j += VectorExp.S.length()) {
-                FloatVector p = FloatVector.fromArray(VectorExp.S, w.s, so + j);
-                p.mul(FloatVector.fromArray(VectorExp.S, w.dp, so + j).sub(dl)).intoArray(w.dp, so + j);
-            }
-            int rowPanel = (r / MR) * MR * BK + r % MR;
-            for (int j = 0; j < nk; j++) {
-                float p = w.s[so + j], ds = w.dp[so + j];
-                int t = (j / MR) * MR * BQ + r * MR + j % MR;
-                w.pta[t] = p;
-                w.dsta[t] = ds;
-                w.dsa[rowPanel + j * MR] = ds;
+            for (int c = 0; c < kPanels; c++) {
+                int src = c * BQ * NR + r * NR;
+                for (int j = 0; j < NR; j++) w.dsT[dst + (c * NR + j) * NR] = w.dp[src + j];
             }
         }
     }
