@@ -2,8 +2,6 @@ package org.maesil.tensor.fast;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 import org.maesil.tensor.Parallel;
 
@@ -55,12 +53,16 @@ final class RowVectorOps {
         });
     }
 
-    /** Doubles per vector, and floats with as many lanes (loaded, then widened exactly to double). */
+    /**
+     * Doubles per vector. The floats are widened by a scalar loop into a double row, not by a
+     * FloatVector of another shape: on JDK 17 one float vector shape besides the preferred one
+     * anywhere in the program pollutes the type profiles of the shared FloatVector methods, and
+     * C2 then compiles some vector stores elsewhere (e.g. in GELU) to the slow Java fallback.
+     */
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> DF = VectorSpecies.of(float.class, VectorShape.forBitSize(D.length() * Float.SIZE));
 
-    /** Per-thread double accumulators for a block of columns (dgamma, dbeta). */
-    private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[2 * COLUMN_BLOCK]);
+    /** Per-thread double accumulators for a block of columns (dgamma, dbeta), then the widened rows of x and dy. */
+    private static final ThreadLocal<double[]> SUMS = ThreadLocal.withInitial(() -> new double[4 * COLUMN_BLOCK]);
 
     /**
      * Layer norm's parameter gradients, dgamma[c] = sum_r dy[r, c] xhat[r, c] and
@@ -82,9 +84,13 @@ final class RowVectorOps {
                 for (int r = 0; r < rows; r++) {
                     int o = r * cols + c0;
                     double m = mean[r], rs = rstd[r];
+                    for (int j = 0; j < vecW; j++) { // widen (exact)
+                        sums[2 * COLUMN_BLOCK + j] = x[o + j];
+                        sums[3 * COLUMN_BLOCK + j] = dy[o + j];
+                    }
                     for (int j = 0; j < vecW; j += D.length()) { // the loop below, D.length() columns at a time
-                        DoubleVector xd = (DoubleVector) FloatVector.fromArray(DF, x, o + j).convertShape(VectorOperators.F2D, D, 0);
-                        DoubleVector g = (DoubleVector) FloatVector.fromArray(DF, dy, o + j).convertShape(VectorOperators.F2D, D, 0);
+                        DoubleVector xd = DoubleVector.fromArray(D, sums, 2 * COLUMN_BLOCK + j);
+                        DoubleVector g = DoubleVector.fromArray(D, sums, 3 * COLUMN_BLOCK + j);
                         DoubleVector xhat = xd.sub(m).mul(rs);
                         DoubleVector.fromArray(D, sums, j).add(g.mul(xhat)).intoArray(sums, j);
                         DoubleVector.fromArray(D, sums, COLUMN_BLOCK + j).add(g).intoArray(sums, COLUMN_BLOCK + j);
