@@ -8,8 +8,17 @@ import org.maesil.tensor.Tensor;
 public final class Gelu implements Layer {
     private final Backend be;
     private Tensor x, y, dx;
+    private Workspace ws;     // when set, dx lives there under role + ".dx"
+    private String role;
 
     public Gelu(Backend backend) { this.be = backend; }
+
+    /** Takes the input-gradient buffer from a shared workspace ({@code role + ".dx"}; see {@link Workspace}). */
+    public Gelu useWorkspace(Workspace workspace, String role) {
+        this.ws = workspace;
+        this.role = role;
+        return this;
+    }
 
     @Override
     public List<Parameter> parameters() { return List.of(); }
@@ -26,7 +35,7 @@ public final class Gelu implements Layer {
     public Tensor backward(Tensor dy) {
         if (x == null) throw new IllegalStateException("Gelu: backward before forward");
         Buffers.requireShape("Gelu", "output gradient", dy, x.shape());
-        dx = Buffers.ensure(dx, x.shape());
+        dx = ws != null ? ws.get(role + ".dx", x.shape()) : Buffers.ensure(dx, x.shape());
         be.geluBackward(x.data, dy.data, dx.data, x.size());
         return dx;
     }

@@ -24,6 +24,8 @@ public final class LayerNorm implements Layer {
     private final String name;
 
     private Tensor x, y, dx, mean, rstd;
+    private Workspace ws;     // when set, dx lives there under role + ".dx"
+    private String role;
 
     public LayerNorm(Backend backend, String prefix, int dim, float eps) {
         if (dim < 1) throw new IllegalArgumentException(prefix + ": LayerNorm dim must be >= 1");
@@ -34,6 +36,13 @@ public final class LayerNorm implements Layer {
         this.weight = new Parameter(Module.join(prefix, "weight"), new Tensor(dim), false);
         this.bias = new Parameter(Module.join(prefix, "bias"), new Tensor(dim), false);
         weight.value.fill(1f);
+    }
+
+    /** Takes the input-gradient buffer from a shared workspace ({@code role + ".dx"}; see {@link Workspace}). */
+    public LayerNorm useWorkspace(Workspace workspace, String role) {
+        this.ws = workspace;
+        this.role = role;
+        return this;
     }
 
     @Override
@@ -58,7 +67,7 @@ public final class LayerNorm implements Layer {
         if (x == null) throw new IllegalStateException(name + ": backward before forward");
         Buffers.requireShape(name, "output gradient", dy, x.shape());
         int rows = Buffers.leadingRows(x);
-        dx = Buffers.ensure(dx, x.shape());
+        dx = ws != null ? ws.get(role + ".dx", x.shape()) : Buffers.ensure(dx, x.shape());
         be.layerNormBackward(x.data, weight.value.data, mean.data, rstd.data, dy.data,
                 dx.data, weight.grad.data, bias.grad.data, rows, dim);
         return dx;

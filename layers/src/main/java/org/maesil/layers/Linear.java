@@ -28,6 +28,9 @@ public final class Linear implements Layer {
     private Tensor x;   // last input (reference)
     private Tensor y;   // output buffer
     private Tensor dx;  // input-gradient buffer
+    private Workspace ws;             // when set: dx (and y if outputInWorkspace) live there
+    private String role;
+    private boolean outputInWorkspace;
 
     /**
      * @param prefix parameter name prefix, e.g. "blocks.0.attn.qkv"
@@ -47,6 +50,19 @@ public final class Linear implements Layer {
     /** Switches the input gradient off (backward then returns null), e.g. for a first layer. */
     public Linear computeInputGradient(boolean on) { this.inputGrad = on; return this; }
 
+    /**
+     * Takes the input-gradient buffer from a shared workspace, under {@code role + ".dx"}, and
+     * with {@code output} also the output buffer ({@code role + ".y"}): only for an output the
+     * caller consumes before the next layer of the same role runs (backward needs the input,
+     * not the output). See {@link Workspace}.
+     */
+    public Linear useWorkspace(Workspace workspace, String role, boolean output) {
+        this.ws = workspace;
+        this.role = role;
+        this.outputInWorkspace = output;
+        return this;
+    }
+
     @Override
     public List<Parameter> parameters() {
         return bias == null ? List.of(weight) : List.of(weight, bias);
@@ -59,7 +75,8 @@ public final class Linear implements Layer {
         }
         int rows = Buffers.leadingRows(x);
         this.x = x;
-        y = Buffers.ensure(y, Buffers.withLast(x.shape(), out));
+        int[] shape = Buffers.withLast(x.shape(), out);
+        y = outputInWorkspace ? ws.get(role + ".y", shape) : Buffers.ensure(y, shape);
         // y[rows, out] = x[rows, in] W[out, in]^T
         be.matmul(x.data, weight.value.data, y.data, rows, out, in, false, true, false);
         if (bias != null) be.addBias(y.data, bias.value.data, y.data, rows, out);
@@ -75,7 +92,7 @@ public final class Linear implements Layer {
         be.matmul(dy.data, x.data, weight.grad.data, out, in, rows, true, false, false);
         if (bias != null) be.sumRows(dy.data, bias.grad.data, rows, out);
         if (!inputGrad) return null;
-        dx = Buffers.ensure(dx, x.shape());
+        dx = ws != null ? ws.get(role + ".dx", x.shape()) : Buffers.ensure(dx, x.shape());
         // dx[rows, in] = dy[rows, out] W[out, in]
         be.matmul(dy.data, weight.value.data, dx.data, rows, in, out, false, false, false);
         return dx;

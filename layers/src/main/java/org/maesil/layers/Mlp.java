@@ -22,6 +22,14 @@ public final class Mlp implements Layer {
         this.fc2 = new Linear(backend, Module.join(prefix, "fc2"), hidden, dim, true, rng);
     }
 
+    /** Takes the gradient buffers of fc1, the activation and fc2 from a shared workspace (see {@link Workspace}). */
+    public Mlp useWorkspace(Workspace workspace, String role) {
+        fc1.useWorkspace(workspace, Module.join(role, "fc1"), false);
+        act.useWorkspace(workspace, Module.join(role, "act"));
+        fc2.useWorkspace(workspace, Module.join(role, "fc2"), false);
+        return this;
+    }
+
     @Override
     public List<Parameter> parameters() {
         List<Parameter> p = new ArrayList<>(fc1.parameters());

@@ -36,6 +36,8 @@ public final class MultiHeadSelfAttention implements Layer {
     private int B = -1, L = -1;
     private Tensor q, k, v, o, lse, merged;          // forward
     private Tensor dO, dq, dk, dv, delta, dqkv;      // backward
+    private Workspace ws;     // when set: o and the backward buffers live there (role-prefixed)
+    private String role;
 
     /** @param rng initialises qkv then proj (xavier-uniform weights, zero biases); null leaves zeros */
     public MultiHeadSelfAttention(Backend backend, String prefix, int dim, int heads, boolean qkvBias, SplittableRandom rng) {
@@ -50,6 +52,24 @@ public final class MultiHeadSelfAttention implements Layer {
         this.scale = (float) (1.0 / Math.sqrt(headDim));
         this.qkv = new Linear(backend, Module.join(prefix, "qkv"), dim, 3 * dim, qkvBias, rng);
         this.proj = new Linear(backend, Module.join(prefix, "proj"), dim, dim, true, rng);
+    }
+
+    /**
+     * Takes the temporaries from a shared workspace (see {@link Workspace}): the qkv projection
+     * (copied into q, k, v at once), the attention output o in head layout (merged's copy; backward
+     * rebuilds it from merged), and every backward buffer. Kept per layer: q, k, v, lse, merged.
+     */
+    public MultiHeadSelfAttention useWorkspace(Workspace workspace, String role) {
+        this.ws = workspace;
+        this.role = role;
+        qkv.useWorkspace(workspace, Module.join(role, "qkv"), true);
+        proj.useWorkspace(workspace, Module.join(role, "proj"), false);
+        return this;
+    }
+
+    /** {@code own} (reused while its shape fits) or, with a workspace, the workspace's buffer {@code name}. */
+    private Tensor buffer(Tensor own, String name, int... shape) {
+        return ws != null ? ws.get(Module.join(role, name), shape) : Buffers.ensure(own, shape);
     }
 
     @Override
@@ -71,7 +91,7 @@ public final class MultiHeadSelfAttention implements Layer {
         q = Buffers.ensure(q, bh, L, headDim);
         k = Buffers.ensure(k, bh, L, headDim);
         v = Buffers.ensure(v, bh, L, headDim);
-        o = Buffers.ensure(o, bh, L, headDim);
+        o = buffer(o, "o", bh, L, headDim);
         lse = Buffers.ensure(lse, bh, L);
         merged = Buffers.ensure(merged, B, L, dim);
         HeadKernels.splitQkv(t.data, q.data, k.data, v.data, B, L, heads, headDim);
@@ -86,12 +106,17 @@ public final class MultiHeadSelfAttention implements Layer {
         Buffers.requireShape(name, "output gradient", dy, B, L, dim);
         int bh = B * heads;
         Tensor dMerged = proj.backward(dy);                      // [B, L, dim]
-        dO = Buffers.ensure(dO, bh, L, headDim);
-        dq = Buffers.ensure(dq, bh, L, headDim);
-        dk = Buffers.ensure(dk, bh, L, headDim);
-        dv = Buffers.ensure(dv, bh, L, headDim);
-        delta = Buffers.ensure(delta, bh, L);
-        dqkv = Buffers.ensure(dqkv, B, L, 3 * dim);
+        if (ws != null) {
+            // o lives in the shared workspace (another block may have overwritten it): merged holds the same numbers
+            o = buffer(o, "o", bh, L, headDim);
+            HeadKernels.splitHeads(merged.data, o.data, B, L, heads, headDim);
+        }
+        dO = buffer(dO, "dO", bh, L, headDim);
+        dq = buffer(dq, "dq", bh, L, headDim);
+        dk = buffer(dk, "dk", bh, L, headDim);
+        dv = buffer(dv, "dv", bh, L, headDim);
+        delta = buffer(delta, "delta", bh, L);
+        dqkv = buffer(dqkv, "dqkv", B, L, 3 * dim);
         HeadKernels.splitHeads(dMerged.data, dO.data, B, L, heads, headDim);
         be.attentionBackward(q.data, k.data, v.data, o.data, lse.data, dO.data,
                 dq.data, dk.data, dv.data, delta.data, bh, L, L, headDim, scale);

@@ -26,6 +26,7 @@ public final class TransformerBlock implements Layer {
     private final String name;
 
     private Tensor x, h, y, dh, dx;
+    private Workspace ws;     // when set: the gradient temporaries live there (dx stays per block)
 
     /**
      * @param mlpRatio hidden width of the MLP = (int) (dim * mlpRatio) (timm's default 4)
@@ -48,6 +49,21 @@ public final class TransformerBlock implements Layer {
         this(backend, prefix, dim, heads, 4.0, true, LayerNorm.MAE_EPS, rng);
     }
 
+    /**
+     * Shares this block's temporaries with the other blocks of its stack through {@code workspace}
+     * (give each stack of one width its own): the forward qkv projection and attention output, and
+     * every gradient buffer of backward except the returned input gradient. The activations that
+     * backward reads (inputs of the linear layers, norms, GELU and attention) stay per block.
+     */
+    public TransformerBlock useWorkspace(Workspace workspace) {
+        this.ws = workspace;
+        norm1.useWorkspace(workspace, "norm1");
+        attn.useWorkspace(workspace, "attn");
+        norm2.useWorkspace(workspace, "norm2");
+        mlp.useWorkspace(workspace, "mlp");
+        return this;
+    }
+
     @Override
     public List<Parameter> parameters() {
         List<Parameter> p = new ArrayList<>(norm1.parameters());
@@ -64,12 +80,14 @@ public final class TransformerBlock implements Layer {
         }
         this.x = x;
         int n = x.size();
-        h = Buffers.ensure(h, x.shape());
-        y = Buffers.ensure(y, x.shape());
+        // the residual sums go in place into the outputs of attn.proj and mlp.fc2 (backward of
+        // those Linears reads their inputs only), so h and y take no buffers of their own
         Tensor a = attn.forward(norm1.forward(x));
-        be.add(x.data, a.data, h.data, n);
+        be.add(x.data, a.data, a.data, n);
+        h = a;
         Tensor m = mlp.forward(norm2.forward(h));
-        be.add(h.data, m.data, y.data, n);
+        be.add(h.data, m.data, m.data, n);
+        y = m;
         return y;
     }
 
@@ -78,7 +96,7 @@ public final class TransformerBlock implements Layer {
         if (x == null) throw new IllegalStateException(name + ": backward before forward");
         Buffers.requireShape(name, "output gradient", dy, x.shape());
         int n = x.size();
-        dh = Buffers.ensure(dh, x.shape());
+        dh = ws != null ? ws.get("dh", x.shape()) : Buffers.ensure(dh, x.shape());
         dx = Buffers.ensure(dx, x.shape());
         Tensor dFromMlp = norm2.backward(mlp.backward(dy));
         be.add(dy.data, dFromMlp.data, dh.data, n);

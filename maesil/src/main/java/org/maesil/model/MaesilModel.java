@@ -10,6 +10,7 @@ import org.maesil.layers.LayerNorm;
 import org.maesil.layers.Linear;
 import org.maesil.layers.Parameter;
 import org.maesil.layers.TransformerBlock;
+import org.maesil.layers.Workspace;
 import org.maesil.layers.init.Init;
 import org.maesil.tensor.Backend;
 import org.maesil.tensor.Tensor;
@@ -104,16 +105,19 @@ public final class MaesilModel implements ReconstructionModel {
         maskToken = new Parameter("mask_token", new Tensor(1, 1, wd), false);
         Init.normal(maskToken.value, 0.0, 0.02, rng);
 
+        // each stack's blocks share their temporaries (gradient buffers, qkv): one set per stack, not per block
+        Workspace encoderScratch = new Workspace(), decoderScratch = new Workspace();
         blocks = new TransformerBlock[cfg.depth()];
         for (int i = 0; i < blocks.length; i++) {
-            blocks[i] = new TransformerBlock(be, "blocks." + i, w, cfg.heads(), cfg.mlpRatio(), true, LayerNorm.MAE_EPS, rng);
+            blocks[i] = new TransformerBlock(be, "blocks." + i, w, cfg.heads(), cfg.mlpRatio(), true, LayerNorm.MAE_EPS, rng)
+                    .useWorkspace(encoderScratch);
         }
         norm = new LayerNorm(be, "norm", w, LayerNorm.MAE_EPS);
         decoderEmbed = new Linear(be, "decoder_embed", w, wd, true, rng);
         decoderBlocks = new TransformerBlock[cfg.decoderDepth()];
         for (int i = 0; i < decoderBlocks.length; i++) {
             decoderBlocks[i] = new TransformerBlock(be, "decoder_blocks." + i, wd, cfg.decoderHeads(), cfg.mlpRatio(),
-                    true, LayerNorm.MAE_EPS, rng);
+                    true, LayerNorm.MAE_EPS, rng).useWorkspace(decoderScratch);
         }
         decoderNorm = new LayerNorm(be, "decoder_norm", wd, LayerNorm.MAE_EPS);
         decoderPred = new Linear(be, "decoder_pred", wd, p3, true, rng);
