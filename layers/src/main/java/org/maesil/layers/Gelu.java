@@ -8,15 +8,21 @@ import org.maesil.tensor.Tensor;
 public final class Gelu implements Layer {
     private final Backend be;
     private Tensor x, y, dx;
-    private Workspace ws;     // when set, dx lives there under role + ".dx"
+    private Workspace ws;     // when set, dx (and y if outputInWorkspace) live there
     private String role;
+    private boolean outputInWorkspace;
 
     public Gelu(Backend backend) { this.be = backend; }
 
-    /** Takes the input-gradient buffer from a shared workspace ({@code role + ".dx"}; see {@link Workspace}). */
-    public Gelu useWorkspace(Workspace workspace, String role) {
+    /**
+     * Takes the input-gradient buffer from a shared workspace ({@code role + ".dx"}), and with
+     * {@code output} also the output buffer ({@code role + ".y"}: backward reads only the input,
+     * but a caller that needs the output again must recompute it). See {@link Workspace}.
+     */
+    public Gelu useWorkspace(Workspace workspace, String role, boolean output) {
         this.ws = workspace;
         this.role = role;
+        this.outputInWorkspace = output;
         return this;
     }
 
@@ -26,7 +32,7 @@ public final class Gelu implements Layer {
     @Override
     public Tensor forward(Tensor x) {
         this.x = x;
-        y = Buffers.ensure(y, x.shape());
+        y = outputInWorkspace ? ws.get(role + ".y", x.shape()) : Buffers.ensure(y, x.shape());
         be.geluForward(x.data, y.data, x.size());
         return y;
     }

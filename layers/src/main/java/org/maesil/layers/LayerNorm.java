@@ -24,8 +24,9 @@ public final class LayerNorm implements Layer {
     private final String name;
 
     private Tensor x, y, dx, mean, rstd;
-    private Workspace ws;     // when set, dx lives there under role + ".dx"
+    private Workspace ws;     // when set, dx (and y if outputInWorkspace) live there
     private String role;
+    private boolean outputInWorkspace;
 
     public LayerNorm(Backend backend, String prefix, int dim, float eps) {
         if (dim < 1) throw new IllegalArgumentException(prefix + ": LayerNorm dim must be >= 1");
@@ -38,10 +39,16 @@ public final class LayerNorm implements Layer {
         weight.value.fill(1f);
     }
 
-    /** Takes the input-gradient buffer from a shared workspace ({@code role + ".dx"}; see {@link Workspace}). */
-    public LayerNorm useWorkspace(Workspace workspace, String role) {
+    /**
+     * Takes the input-gradient buffer from a shared workspace ({@code role + ".dx"}), and with
+     * {@code output} also the output buffer ({@code role + ".y"}: backward reads only the input
+     * and the row statistics, but a caller that needs the output again must recompute it). See
+     * {@link Workspace}.
+     */
+    public LayerNorm useWorkspace(Workspace workspace, String role, boolean output) {
         this.ws = workspace;
         this.role = role;
+        this.outputInWorkspace = output;
         return this;
     }
 
@@ -55,7 +62,7 @@ public final class LayerNorm implements Layer {
         }
         int rows = Buffers.leadingRows(x);
         this.x = x;
-        y = Buffers.ensure(y, x.shape());
+        y = outputInWorkspace ? ws.get(role + ".y", x.shape()) : Buffers.ensure(y, x.shape());
         mean = Buffers.ensure(mean, rows);
         rstd = Buffers.ensure(rstd, rows);
         be.layerNormForward(x.data, weight.value.data, bias.value.data, y.data, mean.data, rstd.data, rows, dim, eps);

@@ -52,14 +52,16 @@ public final class TransformerBlock implements Layer {
     /**
      * Shares this block's temporaries with the other blocks of its stack through {@code workspace}
      * (give each stack of one width its own): the forward qkv projection and attention output, and
-     * every gradient buffer of backward except the returned input gradient. The activations that
-     * backward reads (inputs of the linear layers, norms, GELU and attention) stay per block.
+     * every gradient buffer of backward except the returned input gradient. The outputs of the
+     * two layer norms and of GELU go there too; backward recomputes them (cheap elementwise and
+     * row passes, bit-identical) before the linear layers that read them. The other activations
+     * that backward reads (block input, h, q, k, v, merged heads, fc1's output) stay per block.
      */
     public TransformerBlock useWorkspace(Workspace workspace) {
         this.ws = workspace;
-        norm1.useWorkspace(workspace, "norm1");
+        norm1.useWorkspace(workspace, "norm1", true);
         attn.useWorkspace(workspace, "attn");
-        norm2.useWorkspace(workspace, "norm2");
+        norm2.useWorkspace(workspace, "norm2", true);
         mlp.useWorkspace(workspace, "mlp");
         return this;
     }
@@ -98,8 +100,10 @@ public final class TransformerBlock implements Layer {
         int n = x.size();
         dh = ws != null ? ws.get("dh", x.shape()) : Buffers.ensure(dh, x.shape());
         dx = Buffers.ensure(dx, x.shape());
+        if (ws != null) norm2.forward(h);   // recompute fc1's input (the workspace held another block's)
         Tensor dFromMlp = norm2.backward(mlp.backward(dy));
         be.add(dy.data, dFromMlp.data, dh.data, n);
+        if (ws != null) norm1.forward(x);   // recompute qkv's input
         Tensor dFromAttn = norm1.backward(attn.backward(dh));
         be.add(dh.data, dFromAttn.data, dx.data, n);
         return dx;
