@@ -11,11 +11,12 @@ import jdk.incubator.vector.VectorSpecies;
  * 2 ulp; inputs are clamped to [-87.3, 88.7] (so exp of anything below -87.3 gives ~1e-38, not 0).
  * Pure arithmetic, so every thread gets the same bits.
  *
- * <p>Callers use the array form {@link #expInPlace}: a method that takes or returns a vector
- * is only fast when C2 inlines it into its caller (else the vector is boxed and the Vector API
- * runs its Java fallback, tens of ns per element), and C2 stops inlining a method once its
- * own compiled code is large. That happened to exp inside GELU (a fifth of the AE's training
- * time); over arrays the vectors never cross a call boundary.
+ * <p>The only entry is the array form {@link #expInPlace}: a method that takes or returns a
+ * vector is only fast when C2 inlines it into its caller (else the vector is boxed and the
+ * Vector API runs its Java fallback, tens of ns per element), and C2 stops inlining a method
+ * once its own compiled code is large. That happened to exp(FloatVector) inside GELU (a fifth
+ * of the AE's training time) and, as a private helper, inside this loop; over arrays, with
+ * the body in the loop, no vector crosses a call boundary.
  */
 final class VectorExp {
     private VectorExp() {}
@@ -30,32 +31,27 @@ final class VectorExp {
 
     /** a[i] = exp(a[i]) for i in [from, to); to - from a multiple of the vector length. */
     static void expInPlace(float[] a, int from, int to) {
-        for (int i = from; i < to; i += S.length()) exp(FloatVector.fromArray(S, a, i)).intoArray(a, i);
-    }
-
-    /** exp of one vector: private, so only ever inlined into {@link #expInPlace}. */
-    private static FloatVector exp(FloatVector x) {
-        x = x.max(-87.3f).min(88.7f);
-        // t = x log2(e) + 1.5 * 2^23: the float's low mantissa bits now hold n = round(x log2(e))
-        FloatVector t = x.mul(LOG2E).add(ROUND);
-        FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);  // x - n ln2, in two parts
-        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-        FloatVector y = FloatVector.broadcast(S, 1.9875691500e-4f);
-        y = y.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
-        y = y.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-        y = y.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-        y = y.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-        y = y.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
-        y = y.fma(r.mul(r), r.add(1f));
-        // 2^n: the bits of t are ROUND's bits + n; move n + 127 into the exponent field (times 2^23 = shift left by 23)
-        // (integer reinterpretation instead of a float-to-int conversion, which JDK 17 does not
-        // compile to vector code)
-        // (convertShape with constant species rather than reinterpretAsInts/AsFloats: fewer call levels,
-        // so C2 still sees the species as constants when exp is inlined deep inside a kernel and
-        // compiles the vector intrinsic instead of falling back to the slow Java path)
-        IntVector bits = (IntVector) t.convertShape(VectorOperators.REINTERPRET_F2I, IS, 0);
-        IntVector e = bits.sub(Float.floatToRawIntBits(ROUND) - 127).mul(1 << 23);
-        return y.mul((FloatVector) e.convertShape(VectorOperators.REINTERPRET_I2F, S, 0));
+        // The body is written out in the loop, not in a helper taking a FloatVector: see the class comment.
+        for (int i = from; i < to; i += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, i).max(-87.3f).min(88.7f);
+            // t = x log2(e) + 1.5 * 2^23: the float's low mantissa bits now hold n = round(x log2(e))
+            FloatVector t = x.mul(LOG2E).add(ROUND);
+            FloatVector n = t.sub(ROUND);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);  // x - n ln2, in two parts
+            r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector y = FloatVector.broadcast(S, 1.9875691500e-4f);
+            y = y.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+            y = y.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+            y = y.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+            y = y.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+            y = y.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+            y = y.fma(r.mul(r), r.add(1f));
+            // 2^n: the bits of t are ROUND's bits + n; move n + 127 into the exponent field (times
+            // 2^23 = shift left by 23), an integer reinterpretation (JDK 17 does not compile a
+            // float-to-int conversion to vector code)
+            IntVector bits = (IntVector) t.convertShape(VectorOperators.REINTERPRET_F2I, IS, 0);
+            IntVector e = bits.sub(Float.floatToRawIntBits(ROUND) - 127).mul(1 << 23);
+            y.mul((FloatVector) e.convertShape(VectorOperators.REINTERPRET_I2F, S, 0)).intoArray(a, i);
+        }
     }
 }
