@@ -153,7 +153,11 @@ public final class VqVae extends ConvBaseline {
         int l = ze.size() / (b * d);
         int rows = b * l;
         if (code.length != rows) code = new int[rows];
-        for (int r = 0; r < rows; r++) LatentKernels.nearestCodeRow(ze.data, codebook.data, code, d, l, k, r);
+        // rows are independent (each writes its own code): spread over the common fork-join pool
+        // (the search is a K x C double loop per row, a tenth of a VQ-VAE step on one thread)
+        int[] codes = code;
+        float[] zd = ze.data, cb = codebook.data;
+        java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> LatentKernels.nearestCodeRow(zd, cb, codes, d, l, k, r));
         zq = Buffers.ensure(zq, ze.shape());
         for (int i = 0; i < zq.size(); i++) LatentKernels.quantizeElement(codebook.data, code, zq.data, d, l, i);
     }
