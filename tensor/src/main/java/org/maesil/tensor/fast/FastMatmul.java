@@ -39,8 +39,12 @@ public final class FastMatmul {
     /** Largest B (in floats, 64 MiB) packed whole, all KC blocks at once; larger ones go block by block. */
     static final long WHOLE_B_LIMIT = 16L << 20;
 
+    /** Largest A (in floats, 16 MiB) packed once and shared by the work items of a product. */
+    static final long SHARED_A_LIMIT = 4L << 20;
+
     private final Parallel parallel;
     private float[] packedB = new float[0];
+    private float[] packedAShared = new float[0];
     /** Per-thread packed A block (MC*KC) followed by MR*NR floats of edge-tile scratch. */
     private final ThreadLocal<float[]> packedA = ThreadLocal.withInitial(() -> new float[MC * KC + MR * NR]);
 
@@ -113,17 +117,32 @@ public final class FastMatmul {
             // Usual case: pack every KC block of B at once (block p0 from pb[p0 * nPad]), then
             // one parallel pass in which each work item runs through all KC blocks: two
             // synchronisations of the thread team per product instead of two per KC block.
+            // When a row block is shared by several column chunks, A is packed once too (row
+            // block ib, KC block p0 from pa[ib*MC*k + p0*MC]) instead of once per work item.
+            boolean shareA = chunks > 1 && (long) rowBlocks * MC * k <= SHARED_A_LIMIT;
+            if (shareA && packedAShared.length < rowBlocks * MC * k) packedAShared = new float[rowBlocks * MC * k];
+            final float[] pa = packedAShared;
             parallel.forRange(kBlocks * nPanels, Math.max(1, kBlocks * nPanels / (4 * parallel.threads())), (s, e) -> {
                 for (int t = s; t < e; t++) {
                     int p0 = (t / nPanels) * KC, q = t % nPanels;
                     Packing.packB(b, bOff, ldb, transB, n, p0, Math.min(KC, k - p0), q, q + 1, pb, p0 * nPad);
                 }
+                if (shareA) {
+                    for (int t = s; t < e; t++) { // the same ranges over (row block, KC block) items
+                        for (int u = t; u < rowBlocks * kBlocks; u += kBlocks * nPanels) {
+                            int ib = u / kBlocks, p0 = (u % kBlocks) * KC;
+                            Packing.packA(a, aOff, lda, transA, ib * MC, Math.min(MC, m - ib * MC), p0, Math.min(KC, k - p0),
+                                    pa, ib * MC * k + p0 * MC);
+                        }
+                    }
+                }
             });
             parallel.forRange(rowBlocks * chunks, 1, (s, e) -> {
                 for (int item = s; item < e; item++) {
+                    int ib = item / chunks;
                     for (int p0 = 0; p0 < k; p0 += KC) {
-                        multiplyBlock(a, aOff, lda, transA, pb, p0 * nPad, c, cOff, ldc, m, n, p0, Math.min(KC, k - p0),
-                                accumulate || p0 > 0, item / chunks, item % chunks, ppc, nPanels);
+                        multiplyBlock(a, aOff, lda, transA, shareA ? pa : null, ib * MC * k + p0 * MC, pb, p0 * nPad,
+                                c, cOff, ldc, m, n, p0, Math.min(KC, k - p0), accumulate || p0 > 0, ib, item % chunks, ppc, nPanels);
                     }
                 }
             });
@@ -139,7 +158,7 @@ public final class FastMatmul {
             // 2. multiply, one work item = (row block, column chunk)
             parallel.forRange(rowBlocks * chunks, 1, (s, e) -> {
                 for (int item = s; item < e; item++) {
-                    multiplyBlock(a, aOff, lda, transA, pb, 0, c, cOff, ldc, m, n, pStart, kc, acc,
+                    multiplyBlock(a, aOff, lda, transA, null, 0, pb, 0, c, cOff, ldc, m, n, pStart, kc, acc,
                             item / chunks, item % chunks, ppc, nPanels);
                 }
             });
@@ -147,24 +166,27 @@ public final class FastMatmul {
     }
 
     /**
-     * One work item for one KC block: packs op(A)[ib*MC .., p0 .. p0+kc) and multiplies it with
-     * the B panels of column chunk jb (packed from pb[pbOff], panel q at pbOff + q*NR*kc).
+     * One work item for one KC block: multiplies op(A)[ib*MC .., p0 .. p0+kc) with the B panels
+     * of column chunk jb (packed from pb[pbOff], panel q at pbOff + q*NR*kc). A comes packed in
+     * shared[sharedOff ..], or (shared null) is packed here into this thread's buffer.
      */
-    private void multiplyBlock(float[] a, int aOff, int lda, boolean transA, float[] pb, int pbOff,
-                               float[] c, int cOff, int ldc, int m, int n, int p0, int kc, boolean acc,
+    private void multiplyBlock(float[] a, int aOff, int lda, boolean transA, float[] shared, int sharedOff,
+                               float[] pb, int pbOff, float[] c, int cOff, int ldc, int m, int n, int p0, int kc, boolean acc,
                                int ib, int jb, int panelsPerChunk, int nPanels) {
-        float[] pa = packedA.get();
+        float[] own = packedA.get();
         int i0 = ib * MC;
         int mc = Math.min(MC, m - i0);
-        Packing.packA(a, aOff, lda, transA, i0, mc, p0, kc, pa, 0);
+        float[] pa = shared != null ? shared : own;
+        int paOff = shared != null ? sharedOff : 0;
+        if (shared == null) Packing.packA(a, aOff, lda, transA, i0, mc, p0, kc, own, 0);
         int q1 = Math.min(nPanels, (jb + 1) * panelsPerChunk);
         for (int q = jb * panelsPerChunk; q < q1; q++) {
             int j0 = q * NR;
             int cols = Math.min(NR, n - j0);
             for (int r0 = 0; r0 < mc; r0 += MR) {
-                MicroKernel6x16.tile(pa, r0 * kc, pb, pbOff + q * NR * kc, kc,
+                MicroKernel6x16.tile(pa, paOff + r0 * kc, pb, pbOff + q * NR * kc, kc,
                         c, cOff + (i0 + r0) * ldc + j0, ldc,
-                        Math.min(MR, mc - r0), cols, acc, pa, MC * KC);
+                        Math.min(MR, mc - r0), cols, acc, own, MC * KC);
             }
         }
     }

@@ -177,6 +177,12 @@ final class PanelConv3d {
                             for (; q + LANES <= q1; q += LANES) {
                                 FloatVector.fromArray(S, xp, base + q).intoArray(bp, o + q);
                             }
+                            if (q < q1 && j0 + q - q0 + LANES <= cols && base + q + LANES <= xp.length) {
+                                // a short run (e.g. 8 voxels of a 16-lane vector): one whole vector,
+                                // its extra lanes land on later runs of this panel row, written after
+                                FloatVector.fromArray(S, xp, base + q).intoArray(bp, o + q);
+                                q = q1;
+                            }
                             for (; q < q1; q++) bp[o + q] = xp[base + q];
                         }
                     }
