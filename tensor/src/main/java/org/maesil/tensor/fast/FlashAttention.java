@@ -65,7 +65,7 @@ public final class FlashAttention {
         // one tile
         final float[] s = new float[BQ * BK], dp = new float[BQ * BK], dsT = new float[BQ * BK];
         float[] oT = new float[0];
-        final float[] m = new float[BQ], l = new float[BQ], corr = new float[BQ];
+        final float[] m = new float[BQ], mNew = new float[BQ], l = new float[BQ], corr = new float[BQ];
         final float[] scratch = new float[MR * NR];
 
         static float[] grow(float[] a, int n) {
@@ -134,16 +134,22 @@ public final class FlashAttention {
      * The online softmax for query panel c (NR queries, one per vector lane) over the nk key
      * rows of S^T in w.s: m_new = max(m, max_r scale S^T[r]); P^T = e^(scale S^T - m_new) in
      * place; corr = e^(m - m_new); l = l corr + sum_r P^T[r]; the panel's columns of O^T are
-     * scaled by corr.
+     * scaled by corr. Running maxima and sums live in the small arrays, not in vector variables
+     * carried around a loop (C2 then sometimes leaves the vectors boxed and falls back).
      */
     private static void onlineSoftmaxPanel(Workspace w, int c, int nk, float scale, int d) {
         int lanes = S.length(), base = c * BK * NR, q0 = c * NR;
-        for (int h = 0; h < NR; h += lanes) { // new maxima, and the exponent of the correction
-            FloatVector max = FloatVector.fromArray(S, w.m, q0 + h);
-            for (int r = 0; r < nk; r++) max = max.max(FloatVector.fromArray(S, w.s, base + r * NR + h).mul(scale));
-            FloatVector.fromArray(S, w.m, q0 + h).sub(max).intoArray(w.corr, q0 + h);
-            max.intoArray(w.m, q0 + h);
+        System.arraycopy(w.m, q0, w.mNew, q0, NR);
+        for (int r = 0; r < nk; r++) { // m_new = max(m, scale S^T[r]) over the rows
+            for (int h = 0; h < NR; h += lanes) {
+                FloatVector row = FloatVector.fromArray(S, w.s, base + r * NR + h).mul(scale);
+                FloatVector.fromArray(S, w.mNew, q0 + h).max(row).intoArray(w.mNew, q0 + h);
+            }
         }
+        for (int h = 0; h < NR; h += lanes) { // exponent of the correction: m - m_new
+            FloatVector.fromArray(S, w.m, q0 + h).sub(FloatVector.fromArray(S, w.mNew, q0 + h)).intoArray(w.corr, q0 + h);
+        }
+        System.arraycopy(w.mNew, q0, w.m, q0, NR);
         VectorExp.expInPlace(w.corr, q0, q0 + NR);
         for (int r = 0; r < nk; r++) { // exponent of P^T
             for (int h = 0; h < NR; h += lanes) {
@@ -152,14 +158,18 @@ public final class FlashAttention {
             }
         }
         VectorExp.expInPlace(w.s, base, base + nk * NR);
-        for (int h = 0; h < NR; h += lanes) {
-            FloatVector sum = FloatVector.zero(S);
-            for (int r = 0; r < nk; r++) sum = sum.add(FloatVector.fromArray(S, w.s, base + r * NR + h));
-            FloatVector corr = FloatVector.fromArray(S, w.corr, q0 + h);
-            FloatVector.fromArray(S, w.l, q0 + h).mul(corr).add(sum).intoArray(w.l, q0 + h);
-            for (int r = 0; r < d; r++) {
+        for (int h = 0; h < NR; h += lanes) { // l = l corr, then + each row of P^T
+            FloatVector.fromArray(S, w.l, q0 + h).mul(FloatVector.fromArray(S, w.corr, q0 + h)).intoArray(w.l, q0 + h);
+        }
+        for (int r = 0; r < nk; r++) {
+            for (int h = 0; h < NR; h += lanes) {
+                FloatVector.fromArray(S, w.l, q0 + h).add(FloatVector.fromArray(S, w.s, base + r * NR + h)).intoArray(w.l, q0 + h);
+            }
+        }
+        for (int r = 0; r < d; r++) { // O^T columns of the panel times corr
+            for (int h = 0; h < NR; h += lanes) {
                 int o = r * BQ + q0 + h;
-                FloatVector.fromArray(S, w.oT, o).mul(corr).intoArray(w.oT, o);
+                FloatVector.fromArray(S, w.oT, o).mul(FloatVector.fromArray(S, w.corr, q0 + h)).intoArray(w.oT, o);
             }
         }
     }

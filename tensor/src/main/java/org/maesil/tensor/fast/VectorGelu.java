@@ -74,10 +74,6 @@ final class VectorGelu {
         });
     }
 
-    /** erfc's Chebyshev coefficients, highest power first (Horner order). */
-    private static final float[] ERFC_POLY = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
-            -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
-
     /**
      * out[o + j] = Phi(x[from + j]) for j < len (a multiple of the vector length); tmp[to + j]
      * receives t = 1 / (1 + z/2) (len floats of scratch).
@@ -87,8 +83,17 @@ final class VectorGelu {
         for (int j = 0; j < len; j += step) { // tmp = t, out = exp argument: poly(t) - z^2
             FloatVector z = FloatVector.fromArray(S, x, from + j).abs().mul(INV_SQRT2);
             FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
-            FloatVector poly = FloatVector.broadcast(S, ERFC_POLY[0]);
-            for (int c = 1; c < ERFC_POLY.length; c++) poly = poly.fma(t, FloatVector.broadcast(S, ERFC_POLY[c]));
+            // Horner, written out: a vector carried around a loop may be left boxed by C2
+            FloatVector poly = FloatVector.broadcast(S, 0.17087277f);
+            poly = poly.fma(t, FloatVector.broadcast(S, -0.82215223f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 1.48851587f));
+            poly = poly.fma(t, FloatVector.broadcast(S, -1.13520398f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 0.27886807f));
+            poly = poly.fma(t, FloatVector.broadcast(S, -0.18628806f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 0.09678418f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 0.37409196f));
+            poly = poly.fma(t, FloatVector.broadcast(S, 1.00002368f));
+            poly = poly.fma(t, FloatVector.broadcast(S, -1.26551223f));
             t.intoArray(tmp, to + j);
             poly.sub(z.mul(z)).intoArray(out, o + j);
         }
