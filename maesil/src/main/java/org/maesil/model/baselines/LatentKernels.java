@@ -63,6 +63,37 @@ public final class LatentKernels {
         code[row] = best;
     }
 
+    /**
+     * The search of {@link #nearestCodeRow} with its two loops swapped, so that the inner loop
+     * runs over the codes (contiguous in codebookT [C, K], the codebook transposed to double) and
+     * the JIT can vectorise it: dist[j] accumulates (z_c - codebook[j, c])^2 over c = 0, 1, ... in
+     * order, the same double operations as nearestCodeRow for every code, so the same code is
+     * chosen (first minimum). dist: K doubles of scratch.
+     */
+    public static void nearestCodeRowByChannel(float[] z, double[] codebookT, double[] dist, int[] code,
+                                               int c, int l, int k, int row) {
+        int b = row / l;
+        int base = b * c * l + (row - b * l);
+        for (int j = 0; j < k; j++) dist[j] = 0.0;
+        for (int ch = 0; ch < c; ch++) {
+            double zc = z[base + ch * l];
+            int o = ch * k;
+            for (int j = 0; j < k; j++) {
+                double diff = zc - codebookT[o + j];
+                dist[j] += diff * diff;
+            }
+        }
+        int best = 0;
+        double bestDist = Double.MAX_VALUE;
+        for (int j = 0; j < k; j++) {
+            if (dist[j] < bestDist) {
+                bestDist = dist[j];
+                best = j;
+            }
+        }
+        code[row] = best;
+    }
+
     /** zq[b, ch, p] = codebook[code[b l + p], ch] for element i of zq [B, C, l]. */
     public static void quantizeElement(float[] codebook, int[] code, float[] zq, int c, int l, int i) {
         int p = i % l;

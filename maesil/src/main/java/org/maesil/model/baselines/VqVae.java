@@ -44,6 +44,8 @@ public final class VqVae extends ConvBaseline {
     private final Tensor codebook, clusterSize, embedSum;
     private final float[] count, sum;
     private int[] code = new int[0];
+    /** The codebook transposed, [D, K] in double (for the code-parallel search), refreshed per quantize. */
+    private double[] codebookT = new double[0];
     private Tensor zq, dz;
 
     public VqVae(BaselineConfig cfg, Backend backend, long initSeed) {
@@ -153,11 +155,23 @@ public final class VqVae extends ConvBaseline {
         int l = ze.size() / (b * d);
         int rows = b * l;
         if (code.length != rows) code = new int[rows];
-        // rows are independent (each writes its own code): spread over the common fork-join pool
-        // (the search is a K x C double loop per row, a tenth of a VQ-VAE step on one thread)
+        // rows are independent (each writes its own code): blocks of rows spread over the common
+        // fork-join pool, each row searched code-parallel (nearestCodeRowByChannel: the same codes
+        // as nearestCodeRow; the search was a quarter of a demo VQ-VAE step)
+        if (codebookT.length != d * k) codebookT = new double[d * k];
+        for (int j = 0; j < k; j++) {
+            for (int ch = 0; ch < d; ch++) codebookT[ch * k + j] = codebook.data[j * d + ch];
+        }
         int[] codes = code;
-        float[] zd = ze.data, cb = codebook.data;
-        java.util.stream.IntStream.range(0, rows).parallel().forEach(r -> LatentKernels.nearestCodeRow(zd, cb, codes, d, l, k, r));
+        float[] zd = ze.data;
+        double[] cbT = codebookT;
+        int blocks = (rows + 63) / 64;
+        java.util.stream.IntStream.range(0, blocks).parallel().forEach(blk -> {
+            double[] dist = new double[k];
+            for (int r = blk * 64; r < Math.min(rows, blk * 64 + 64); r++) {
+                LatentKernels.nearestCodeRowByChannel(zd, cbT, dist, codes, d, l, k, r);
+            }
+        });
         zq = Buffers.ensure(zq, ze.shape());
         for (int i = 0; i < zq.size(); i++) LatentKernels.quantizeElement(codebook.data, code, zq.data, d, l, i);
     }
