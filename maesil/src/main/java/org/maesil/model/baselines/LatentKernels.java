@@ -41,36 +41,12 @@ public final class LatentKernels {
 
     /**
      * code[r] = argmin_k sum_c (z[b, c, p] - codebook[k, c])^2 for the latent vector r = b l + p of
-     * z [B, C, l]; codebook [K, C]; ties go to the lower index.
+     * z [B, C, l], ties to the lower index, with the codebook given transposed in double,
+     * codebookT [C, K]. The loop over channels is the outer one, so that the inner loop runs over
+     * the codes (contiguous) and the JIT can vectorise it: dist[j] accumulates the squared
+     * differences over c = 0, 1, ... in order, in double. dist: K doubles of scratch.
      */
-    public static void nearestCodeRow(float[] z, float[] codebook, int[] code, int c, int l, int k, int row) {
-        int b = row / l;
-        int p = row - b * l;
-        int base = b * c * l + p;
-        int best = 0;
-        double bestDist = Double.MAX_VALUE;
-        for (int j = 0; j < k; j++) {
-            double dist = 0.0;
-            for (int ch = 0; ch < c; ch++) {
-                double diff = (double) z[base + ch * l] - codebook[j * c + ch];
-                dist += diff * diff;
-            }
-            if (dist < bestDist) {
-                bestDist = dist;
-                best = j;
-            }
-        }
-        code[row] = best;
-    }
-
-    /**
-     * The search of {@link #nearestCodeRow} with its two loops swapped, so that the inner loop
-     * runs over the codes (contiguous in codebookT [C, K], the codebook transposed to double) and
-     * the JIT can vectorise it: dist[j] accumulates (z_c - codebook[j, c])^2 over c = 0, 1, ... in
-     * order, the same double operations as nearestCodeRow for every code, so the same code is
-     * chosen (first minimum). dist: K doubles of scratch.
-     */
-    public static void nearestCodeRowByChannel(float[] z, double[] codebookT, double[] dist, int[] code,
+    public static void nearestCodeRow(float[] z, double[] codebookT, double[] dist, int[] code,
                                                int c, int l, int k, int row) {
         int b = row / l;
         int base = b * c * l + (row - b * l);

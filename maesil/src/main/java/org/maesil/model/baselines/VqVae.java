@@ -156,8 +156,7 @@ public final class VqVae extends ConvBaseline {
         int rows = b * l;
         if (code.length != rows) code = new int[rows];
         // rows are independent (each writes its own code): blocks of rows spread over the common
-        // fork-join pool, each row searched code-parallel (nearestCodeRowByChannel: the same codes
-        // as nearestCodeRow; the search was a quarter of a demo VQ-VAE step)
+        // fork-join pool (the search was a quarter of a demo VQ-VAE step)
         if (codebookT.length != d * k) codebookT = new double[d * k];
         for (int j = 0; j < k; j++) {
             for (int ch = 0; ch < d; ch++) codebookT[ch * k + j] = codebook.data[j * d + ch];
@@ -169,7 +168,7 @@ public final class VqVae extends ConvBaseline {
         java.util.stream.IntStream.range(0, blocks).parallel().forEach(blk -> {
             double[] dist = new double[k];
             for (int r = blk * 64; r < Math.min(rows, blk * 64 + 64); r++) {
-                LatentKernels.nearestCodeRowByChannel(zd, cbT, dist, codes, d, l, k, r);
+                LatentKernels.nearestCodeRow(zd, cbT, dist, codes, d, l, k, r);
             }
         });
         zq = Buffers.ensure(zq, ze.shape());
