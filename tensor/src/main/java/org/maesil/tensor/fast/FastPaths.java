@@ -5,7 +5,7 @@ import org.maesil.tensor.Parallel;
 
 /**
  * The CPU fast paths that {@link org.maesil.tensor.JavaBackend} routes to when they apply:
- * the packed Vector API matmul, im2col convolution (and the transposed convolution read
+ * the packed Vector API matmul, convolution (direct from the input, gathered panels or im2col; the transposed convolution read
  * backwards), tiled attention, vector GELU, the row-broadcast bias ops of linear layers, and layer and group norm. Each method returns false when it does not take the call
  * (the backend then runs its reference kernel). Arguments are validated by the backend first.
  *

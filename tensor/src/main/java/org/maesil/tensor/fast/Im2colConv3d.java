@@ -46,20 +46,24 @@ public final class Im2colConv3d {
     private float[] col = new float[0];
     /** Forward and dW of general (overlapping) convolutions gathered straight into packed panels; null: im2col + matmul. */
     private final PanelConv3d panels;
+    /** Forward of general convolutions with rows of at least half a vector, read straight from the input; null: panels. */
+    private final DirectConv3d direct;
 
     public Im2colConv3d(Parallel parallel, FastMatmul mm) {
-        this(parallel, mm, COL_BUDGET, true);
+        this(parallel, mm, COL_BUDGET, true, true);
     }
 
     /**
      * With another chunk budget (tests use a small one to exercise the chunking); usePanels
-     * false runs forward and dW of general convolutions as im2col + matmul too.
+     * false runs forward and dW of general convolutions as im2col + matmul too; useDirect false
+     * keeps the forward on the gathered panels even where {@link DirectConv3d} takes it.
      */
-    Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget, boolean usePanels) {
+    Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget, boolean usePanels, boolean useDirect) {
         this.parallel = parallel;
         this.mm = mm;
         this.colBudget = colBudget;
         this.panels = usePanels ? new PanelConv3d(parallel) : null;
+        this.direct = usePanels && useDirect ? new DirectConv3d(parallel, panels) : null;
     }
 
     /** Output planes (od) per chunk so that K * planes * outH * outW <= the budget (at least 1). */
@@ -81,7 +85,8 @@ public final class Im2colConv3d {
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
         float[] c = colBuffer(g);
         boolean patches = isPatchEmbedding(g);
-        if (!patches && panels != null) panels.forward(x, w, y, g);
+        if (!patches && direct != null && DirectConv3d.takes(g)) direct.forward(x, w, y, g);
+        else if (!patches && panels != null) panels.forward(x, w, y, g);
         for (int n = 0; n < (!patches && panels != null ? 0 : g.n()); n++) {
             for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
                 int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;

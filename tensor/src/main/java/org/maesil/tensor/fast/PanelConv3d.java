@@ -139,11 +139,13 @@ final class PanelConv3d {
                     }
                     int src = ((nc * inD + d) * inH + ih) * inW;
                     for (int ph = 0; ph < sw; ph++) {
-                        int o = dst + ph * m;
-                        for (int i = 0; i < m; i++) { // padded w = i*sW + ph
-                            int iw = i * sw + ph - g.pW();
-                            xp[o + i] = iw >= 0 && iw < inW ? x[src + iw] : 0f;
-                        }
+                        // padded w = i*sW + ph reads x at iw = i*sW + ph - pW: inside for i in [lo, hi)
+                        int o = dst + ph * m, off = ph - g.pW();
+                        int lo = Math.min(m, Im2colConv3d.firstInside(-off, sw));
+                        int hi = Math.max(lo, Math.min(m, Im2colConv3d.firstInside(inW - off, sw)));
+                        for (int i = 0; i < lo; i++) xp[o + i] = 0f;
+                        for (int i = lo; i < hi; i++) xp[o + i] = x[src + i * sw + off]; // no branch in the copy
+                        for (int i = hi; i < m; i++) xp[o + i] = 0f;
                     }
                 }
             }

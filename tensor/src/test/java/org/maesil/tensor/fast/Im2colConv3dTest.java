@@ -94,6 +94,13 @@ class Im2colConv3dTest {
             "1, 2, 4, 6, 7, 9, 2, 3, 1, 3, 1, 2, 0, 2, 1, 4194304",
             // the baselines' down-sampling (k4 s2 p1): output rows of 8 voxels, shorter than a 16-lane vector
             "2, 4, 8, 16, 16, 16, 4, 4, 4, 2, 2, 2, 1, 1, 1, 4194304",
+            // direct forward: rows of 1.5 and 2 vectors (partial last segment), an odd segment
+            // count, stride 3, more taps than one block (KB), the conv stack's second layer
+            "1, 2, 7, 3, 5, 24, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
+            "1, 3, 6, 5, 3, 37, 2, 2, 3, 1, 1, 1, 0, 0, 1, 4194304",
+            "1, 2, 5, 7, 7, 98, 3, 3, 5, 3, 3, 3, 2, 1, 2, 4194304",
+            "1, 40, 7, 4, 4, 18, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
+            "2, 32, 64, 8, 8, 32, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
     })
     void matchesDirectFloat64Convolution(int n, int cin, int cout, int inD, int inH, int inW, int kD, int kH, int kW,
                                          int sD, int sH, int sW, int pD, int pH, int pW, int budget) {
@@ -101,18 +108,19 @@ class Im2colConv3dTest {
         float[] x = FastMatmulTest.random(g.inputSize(), 1), w = FastMatmulTest.random(g.weightSize(), 2);
         float[] b = FastMatmulTest.random(cout, 3), dy = FastMatmulTest.random(g.outputSize(), 4);
         Reference ref = new Reference(x, w, b, dy, g);
-        for (boolean usePanels : new boolean[] {false, true}) {
-            check(x, w, b, dy, ref, g, budget, usePanels);
-        }
+        check(x, w, b, dy, ref, g, budget, false, false);
+        check(x, w, b, dy, ref, g, budget, true, false);
+        check(x, w, b, dy, ref, g, budget, true, true);
     }
 
     /** One fast configuration against the reference, and 1 vs 2 threads bit for bit. */
-    static void check(float[] x, float[] w, float[] b, float[] dy, Reference ref, Conv3dGeometry g, int budget, boolean usePanels) {
+    static void check(float[] x, float[] w, float[] b, float[] dy, Reference ref, Conv3dGeometry g, int budget,
+                      boolean usePanels, boolean useDirect) {
         int n = g.n(), cin = g.cin(), cout = g.cout(), kD = g.kD(), kH = g.kH(), kW = g.kW();
         float[][] results = new float[2][];
         int t = 0;
         for (Parallel par : new Parallel[] {one, two}) {
-            Im2colConv3d conv = new Im2colConv3d(par, new FastMatmul(par), budget, usePanels);
+            Im2colConv3d conv = new Im2colConv3d(par, new FastMatmul(par), budget, usePanels, useDirect);
             float[] y = new float[g.outputSize()], dx = new float[g.inputSize()];
             float[] dw = new float[g.weightSize()], db = new float[cout];
             java.util.Arrays.fill(dx, 7f); // must be overwritten
@@ -134,6 +142,6 @@ class Im2colConv3dTest {
             System.arraycopy(db, 0, all, y.length + dx.length + dw.length, db.length);
             results[t++] = all;
         }
-        assertThat(results[1]).as("1 vs 2 threads, bit for bit (panels %s)", usePanels).isEqualTo(results[0]);
+        assertThat(results[1]).as("1 vs 2 threads, bit for bit (panels %s, direct %s)", usePanels, useDirect).isEqualTo(results[0]);
     }
 }

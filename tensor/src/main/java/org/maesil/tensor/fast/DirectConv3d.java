@@ -1,0 +1,194 @@
+package org.maesil.tensor.fast;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.maesil.tensor.Conv3dGeometry;
+import org.maesil.tensor.Parallel;
+
+/**
+ * Convolution forward read straight from the padded, phase-split input ("implicit GEMM"):
+ * no unfolded matrix, no gathered panel. The register tile is the matmul's (6 output
+ * channels x 2 vectors), but its two B vectors are loaded from the input itself:
+ * <pre>
+ *   y[n, co, od, oh, ow0 + j] = sum_k W[co, k] xp[row(n, od, oh) + tap(k) + ow0 + j]     j < LANES
+ *   k = (kd, kh, ci, kw),  tap(k) = ((kd*Hp + kh)*cin + ci)*L + (kw % sW)*M + kw / sW
+ *   row(n, od, oh) = ((n*Dp + od*sD)*Hp + oh*sH)*cin*L
+ * </pre>
+ * with xp the channels-last padded split of {@link PanelConv3d#padAndSplit}: there, the LANES
+ * inputs that tap k reads for LANES neighbouring outputs of one row are neighbours too, so
+ * each is one vector load. A "segment" is up to LANES outputs of one output row (n, od, oh);
+ * a tile takes two segments (any two: rows need not be adjacent) and 6 channels.
+ *
+ * <p>Where it pays: output rows of at least one vector (outW >= LANES). Shorter rows waste
+ * lanes and go through {@link PanelConv3d}'s gathered panels instead (measured with 16 lanes,
+ * outW 8: 16 -> 32 channels k4 s2 1.9 ms direct vs 1.7 ms panels).
+ *
+ * <p>Determinism: every output element is summed by one tile over k in order (blocks of
+ * {@link #KB} taps in order), whatever the thread split: 1 and N threads give identical bits.
+ */
+final class DirectConv3d {
+    private static final VectorSpecies<Float> S = MicroKernel6x16.S;
+    private static final int LANES = MicroKernel6x16.LANES;
+    private static final int MR = MicroKernel6x16.MR;
+    /**
+     * Taps per block of the k sum. Per tile pair the inputs of one block (KB x 2 vectors) and
+     * W's panels for it (cout x KB) stay in L1 while all channel panels use them.
+     */
+    static final int KB = Integer.getInteger("maesil.directKb", 96);
+
+    private final Parallel parallel;
+    private final PanelConv3d split;
+    private float[] packedW = new float[0];
+    private float[] phased = new float[0];
+    private int[] taps = new int[0];
+    /** Per thread: spill space for edge tiles. */
+    private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[MR * 2 * LANES]);
+
+    DirectConv3d(Parallel parallel, PanelConv3d split) {
+        this.parallel = parallel;
+        this.split = split;
+    }
+
+    /** Whether this geometry's output rows fill at least one vector. */
+    static boolean takes(Conv3dGeometry g) {
+        return g.outW() >= LANES;
+    }
+
+    /** y = conv3d(x, w) (no bias). */
+    synchronized void forward(float[] x, float[] w, float[] y, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), coutPad = (cout + MR - 1) / MR * MR;
+        int ow = g.outW(), plane = g.outH() * ow, p = g.outD() * plane;
+        int kvol = g.kD() * g.kH() * g.kW(), khw = g.kH() * g.kW();
+        // W [cout, K] with its columns in tap order k = (kd, kh, ci, kw), then into 6-row panels,
+        // block k0 at pw[k0 * coutPad]
+        if (packedW.length < (coutPad + cout) * kk) packedW = new float[(coutPad + cout) * kk];
+        float[] pw = packedW;
+        int wo = coutPad * kk; // the reordered W, after the panels
+        for (int co = 0; co < cout; co++) {
+            for (int ci = 0; ci < g.cin(); ci++) {
+                for (int t = 0; t < kvol; t++) {
+                    int kd = t / khw, kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
+                    pw[wo + co * kk + ((kd * g.kH() + kh) * g.cin() + ci) * g.kW() + kw] = w[(co * g.cin() + ci) * kvol + t];
+                }
+            }
+        }
+        for (int k0 = 0; k0 < kk; k0 += KB) Packing.packA(pw, wo, kk, false, 0, cout, k0, Math.min(KB, kk - k0), pw, k0 * coutPad);
+
+        int hp = PanelConv3d.paddedH(g), dp = PanelConv3d.paddedD(g);
+        int m = PanelConv3d.phaseLength(g), len = g.sW() * m;
+        // the padded split, with LANES floats of slack: the last segment's vector may read past its row
+        long need = (long) g.n() * g.cin() * dp * hp * len + LANES;
+        if (phased.length < need) phased = new float[(int) need];
+        float[] xp = phased;
+        split.padAndSplit(x, g, xp, true);
+
+        if (taps.length < kk) taps = new int[kk];
+        int[] tap = taps;
+        for (int k = 0; k < kk; k++) { // k = (kd, kh, ci, kw): consecutive taps read neighbouring memory
+            int kw = k % g.kW(), ci = (k / g.kW()) % g.cin(), kh = (k / (g.kW() * g.cin())) % g.kH(), kd = k / (g.kW() * g.cin() * g.kH());
+            tap[k] = ((kd * hp + kh) * g.cin() + ci) * len + (kw % g.sW()) * m + kw / g.sW();
+        }
+
+        int chunks = (ow + LANES - 1) / LANES, segments = g.n() * g.outD() * g.outH() * chunks;
+        int pairs = (segments + 1) / 2;
+        parallel.forRange(pairs, Math.max(1, pairs / (8 * parallel.threads())), (s, e) -> {
+            float[] sc = scratch.get();
+            for (int t = s; t < e; t++) {
+                int s0 = 2 * t, s1 = Math.min(2 * t + 1, segments - 1); // odd count: the last tile repeats a segment
+                int r0 = s0 / chunks, c0 = (s0 % chunks) * LANES, r1 = s1 / chunks, c1 = (s1 % chunks) * LANES;
+                int x0 = inputRow(r0, g, dp, hp, len) + c0, x1 = inputRow(r1, g, dp, hp, len) + c1;
+                int y0 = outputRow(r0, g, cout, p, plane) + c0, y1 = outputRow(r1, g, cout, p, plane) + c1;
+                int cols0 = Math.min(LANES, ow - c0), cols1 = s1 == s0 ? 0 : Math.min(LANES, ow - c1);
+                for (int k0 = 0; k0 < kk; k0 += KB) {
+                    int kb = Math.min(KB, kk - k0);
+                    for (int co = 0; co < cout; co += MR) {
+                        tile(pw, k0 * coutPad + co * kb, xp, tap, k0, kb, x0, x1,
+                                y, y0 + co * p, y1 + co * p, p, Math.min(MR, cout - co), cols0, cols1, k0 > 0, sc);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Offset in xp of output row r = (n, od, oh): ((n*Dp + od*sD)*Hp + oh*sH)*cin*L. */
+    private static int inputRow(int r, Conv3dGeometry g, int dp, int hp, int len) {
+        int oh = r % g.outH(), od = (r / g.outH()) % g.outD(), n = r / (g.outH() * g.outD());
+        return ((n * dp + od * g.sD()) * hp + oh * g.sH()) * g.cin() * len;
+    }
+
+    /** Offset in y of channel 0 of output row r = (n, od, oh). */
+    private static int outputRow(int r, Conv3dGeometry g, int cout, int p, int plane) {
+        int oh = r % g.outH(), od = (r / g.outH()) % g.outD(), n = r / (g.outH() * g.outD());
+        return n * cout * p + od * plane + oh * g.outW();
+    }
+
+    /**
+     * y[yA + r*ldy + j] (+)= sum_{k < kb} pw[pOff + k*6 + r] xp[xA + tap[k0 + k] + j], and the same
+     * for the second segment (xB, yB), r < rows, j < colsA (colsB); colsB = 0: no second segment.
+     */
+    static void tile(float[] pw, int pOff, float[] xp, int[] tap, int k0, int kb, int xA, int xB,
+                     float[] y, int yA, int yB, int ldy, int rows, int colsA, int colsB, boolean accumulate, float[] sc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int k = 0; k < kb; k++) {
+            int ao = pOff + k * MR, t = tap[k0 + k];
+            FloatVector b0 = FloatVector.fromArray(S, xp, xA + t);
+            FloatVector b1 = FloatVector.fromArray(S, xp, xB + t);
+            FloatVector a = FloatVector.broadcast(S, pw[ao]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pw[ao + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pw[ao + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pw[ao + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pw[ao + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pw[ao + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        // written out as in MicroKernel6x16: no helper taking vectors, no vector merged across branches
+        if (rows == MR && colsA == LANES && colsB == LANES) {
+            int a0 = yA, a1 = yA + ldy, a2 = yA + 2 * ldy, a3 = yA + 3 * ldy, a4 = yA + 4 * ldy, a5 = yA + 5 * ldy;
+            int b0 = yB, b1 = yB + ldy, b2 = yB + 2 * ldy, b3 = yB + 3 * ldy, b4 = yB + 4 * ldy, b5 = yB + 5 * ldy;
+            if (accumulate) {
+                FloatVector.fromArray(S, y, a0).add(c00).intoArray(y, a0); FloatVector.fromArray(S, y, b0).add(c01).intoArray(y, b0);
+                FloatVector.fromArray(S, y, a1).add(c10).intoArray(y, a1); FloatVector.fromArray(S, y, b1).add(c11).intoArray(y, b1);
+                FloatVector.fromArray(S, y, a2).add(c20).intoArray(y, a2); FloatVector.fromArray(S, y, b2).add(c21).intoArray(y, b2);
+                FloatVector.fromArray(S, y, a3).add(c30).intoArray(y, a3); FloatVector.fromArray(S, y, b3).add(c31).intoArray(y, b3);
+                FloatVector.fromArray(S, y, a4).add(c40).intoArray(y, a4); FloatVector.fromArray(S, y, b4).add(c41).intoArray(y, b4);
+                FloatVector.fromArray(S, y, a5).add(c50).intoArray(y, a5); FloatVector.fromArray(S, y, b5).add(c51).intoArray(y, b5);
+            } else {
+                c00.intoArray(y, a0); c01.intoArray(y, b0);
+                c10.intoArray(y, a1); c11.intoArray(y, b1);
+                c20.intoArray(y, a2); c21.intoArray(y, b2);
+                c30.intoArray(y, a3); c31.intoArray(y, b3);
+                c40.intoArray(y, a4); c41.intoArray(y, b4);
+                c50.intoArray(y, a5); c51.intoArray(y, b5);
+            }
+            return;
+        }
+        // edge tile or a later block of k: spill, then store or add the valid part
+        int nr = 2 * LANES;
+        c00.intoArray(sc, 0); c01.intoArray(sc, LANES);
+        c10.intoArray(sc, nr); c11.intoArray(sc, nr + LANES);
+        c20.intoArray(sc, 2 * nr); c21.intoArray(sc, 2 * nr + LANES);
+        c30.intoArray(sc, 3 * nr); c31.intoArray(sc, 3 * nr + LANES);
+        c40.intoArray(sc, 4 * nr); c41.intoArray(sc, 4 * nr + LANES);
+        c50.intoArray(sc, 5 * nr); c51.intoArray(sc, 5 * nr + LANES);
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < colsA; j++) {
+                int o = yA + r * ldy + j;
+                y[o] = accumulate ? y[o] + sc[r * nr + j] : sc[r * nr + j];
+            }
+            for (int j = 0; j < colsB; j++) {
+                int o = yB + r * ldy + j;
+                y[o] = accumulate ? y[o] + sc[r * nr + LANES + j] : sc[r * nr + LANES + j];
+            }
+        }
+    }
+}
