@@ -23,18 +23,29 @@ import org.maesil.tensor.Parallel;
  * lanes and go through {@link PanelConv3d}'s gathered panels instead (measured with 16 lanes,
  * outW 8: 16 -> 32 channels k4 s2 1.9 ms direct vs 1.7 ms panels).
  *
+ * <p>The weight gradient is read from the same split input, with the roles turned: a tile is
+ * 6 taps x 2 vectors of output channels, summed over the voxels v, the 6 broadcasts read
+ * from the input at each voxel and the 2 vectors from dy transposed to voxel-major:
+ * <pre>
+ *   dW^T[k, co0 + j] = sum_n sum_v xp[n][vox(v) + tap(k)] dyT[n][v, co0 + j]       (k in the weight's order)
+ * </pre>
+ * (there with xp split channels first, so that the taps of a work item's few channels read
+ * compact blocks of memory).
+ *
  * <p>Determinism: every output element is summed by one tile over k in order (blocks of
- * {@link #KB} taps in order), whatever the thread split: 1 and N threads give identical bits.
+ * {@link #KB} taps in order), and every dW element by one work item over (n, voxel block)
+ * in order, whatever the thread split: 1 and N threads give identical bits.
  */
 final class DirectConv3d {
     private static final VectorSpecies<Float> S = MicroKernel6x16.S;
     private static final int LANES = MicroKernel6x16.LANES;
     private static final int MR = MicroKernel6x16.MR;
     /**
-     * Taps per block of the k sum. Per tile pair the inputs of one block (KB x 2 vectors) and
-     * W's panels for it (cout x KB) stay in L1 while all channel panels use them.
+     * Taps per block of the k sum: W's 6-row panel for a block is 6 x KB floats (24 KiB). Smaller
+     * blocks (96, to keep a pair's inputs in L1 across the channel panels) measured 5% slower
+     * at 32 -> 64 channels, 3^3 taps: the extra loads and stores of y cost more than they save.
      */
-    static final int KB = Integer.getInteger("maesil.directKb", 96);
+    static final int KB = 1024;
 
     private final Parallel parallel;
     private final PanelConv3d split;
@@ -43,6 +54,13 @@ final class DirectConv3d {
     private int[] taps = new int[0];
     /** Per thread: spill space for edge tiles. */
     private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[MR * 2 * LANES]);
+    private float[] dyT = new float[0];
+    private float[] dwT = new float[0];
+    private int[] voxels = new int[0];
+    /** Voxels per block of the dW sum: a block of dyT (VB x 2 vectors) stays in L1 for a group of tap panels. */
+    static final int VB = 256;
+    /** Work items wanted for dW (fixed, not the thread count). */
+    static final int DW_ITEMS = 16;
 
     DirectConv3d(Parallel parallel, PanelConv3d split) {
         this.parallel = parallel;
@@ -76,17 +94,13 @@ final class DirectConv3d {
 
         int hp = PanelConv3d.paddedH(g), dp = PanelConv3d.paddedD(g);
         int m = PanelConv3d.phaseLength(g), len = g.sW() * m;
-        // the padded split, with LANES floats of slack: the last segment's vector may read past its row
-        long need = (long) g.n() * g.cin() * dp * hp * len + LANES;
-        if (phased.length < need) phased = new float[(int) need];
-        float[] xp = phased;
-        split.padAndSplit(x, g, xp, true);
+        float[] xp = split(x, g, true); // LANES floats of slack: the last segment's vector may read past its row
 
         if (taps.length < kk) taps = new int[kk];
         int[] tap = taps;
         for (int k = 0; k < kk; k++) { // k = (kd, kh, ci, kw): consecutive taps read neighbouring memory
             int kw = k % g.kW(), ci = (k / g.kW()) % g.cin(), kh = (k / (g.kW() * g.cin())) % g.kH(), kd = k / (g.kW() * g.cin() * g.kH());
-            tap[k] = ((kd * hp + kh) * g.cin() + ci) * len + (kw % g.sW()) * m + kw / g.sW();
+            tap[k] = tapOffset(ci, kd, kh, kw, g, hp, m, len);
         }
 
         int chunks = (ow + LANES - 1) / LANES, segments = g.n() * g.outD() * g.outH() * chunks;
@@ -108,6 +122,140 @@ final class DirectConv3d {
                 }
             }
         });
+    }
+
+    /** x padded and split (with LANES floats of slack), in the buffer kept between calls. */
+    private float[] split(float[] x, Conv3dGeometry g, boolean channelsLast) {
+        long need = (long) g.n() * g.cin() * PanelConv3d.paddedD(g) * PanelConv3d.paddedH(g) * g.sW() * PanelConv3d.phaseLength(g) + LANES;
+        if (phased.length < need) phased = new float[(int) need];
+        split.padAndSplit(x, g, phased, channelsLast);
+        return phased;
+    }
+
+    /** Offset of tap k = (ci, kd, kh, kw) (the weight's order) from an output voxel's row in xp. */
+    private static int tapOffset(int ci, int kd, int kh, int kw, Conv3dGeometry g, int hp, int m, int len) {
+        return ((kd * hp + kh) * g.cin() + ci) * len + (kw % g.sW()) * m + kw / g.sW();
+    }
+
+    /** dw[co, k] = sum_n sum_v dy[n][co, v] col_n[k, v] (overwritten). */
+    synchronized void backwardWeight(float[] x, float[] dy, float[] dw, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), nb = g.n();
+        int ow = g.outW(), plane = g.outH() * ow, p = g.outD() * plane;
+        int nr = 2 * LANES, coutP = (cout + nr - 1) / nr * nr, kkPad = (kk + MR - 1) / MR * MR;
+        int hp = PanelConv3d.paddedH(g), dp = PanelConv3d.paddedD(g);
+        int m = PanelConv3d.phaseLength(g), len = g.sW() * m;
+        // channels first: the taps of one channel (a work item's) read one compact block of memory
+        float[] xp = split(x, g, false);
+
+        // dyT[n][v][co] (zero for co >= cout): the tile's two vectors are channels of one voxel
+        if (dyT.length < nb * p * coutP) dyT = new float[nb * p * coutP];
+        float[] dt = dyT;
+        parallel.forRange(nb * p / 64 + 1, (s, e) -> {
+            for (int b = s; b < e; b++) {
+                for (int i = b * 64, end = Math.min(nb * p, i + 64); i < end; i++) { // i = n*P + v
+                    int n = i / p, v = i % p, o = i * coutP;
+                    for (int co = 0; co < cout; co++) dt[o + co] = dy[(n * cout + co) * p + v];
+                    for (int co = cout; co < coutP; co++) dt[o + co] = 0f;
+                }
+            }
+        });
+        if (taps.length < kkPad) taps = new int[kkPad];
+        int[] tap = taps;
+        int kvol = g.kD() * g.kH() * g.kW();
+        for (int k = 0; k < kkPad; k++) { // rows past K repeat tap 0; their sums are not read
+            int kq = k < kk ? k : 0, ci = kq / kvol, t = kq % kvol;
+            int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
+            tap[k] = ((ci * dp + kd) * hp + kh) * len + (kw % g.sW()) * m + kw / g.sW();
+        }
+        if (voxels.length < p) voxels = new int[p];
+        int[] vox = voxels;
+        for (int v = 0; v < p; v++) { // voxel (od, oh, ow) of sample 0 at xp[(od*sD*Hp + oh*sH)*L + ow] + tap
+            int oh = (v / ow) % g.outH(), od = v / plane;
+            vox[v] = (od * g.sD() * hp + oh * g.sH()) * len + v % ow;
+        }
+        int sampleStride = g.cin() * dp * hp * len;
+
+        if (dwT.length < kkPad * coutP) dwT = new float[kkPad * coutP];
+        float[] wt = dwT;
+        // work item = a group of tap panels (all channels); each runs through the samples and voxel
+        // blocks in order, and per block through its panels and the channel chunks (x read once)
+        int kPanels = kkPad / MR, groups = Math.min(kPanels, DW_ITEMS), perGroup = (kPanels + groups - 1) / groups;
+        parallel.forRange((kPanels + perGroup - 1) / perGroup, 1, (s, e) -> {
+            for (int item = s; item < e; item++) {
+                int q0 = item * perGroup, q1 = Math.min(kPanels, q0 + perGroup);
+                for (int n = 0; n < nb; n++) {
+                    for (int v0 = 0; v0 < p; v0 += VB) {
+                        int vn = Math.min(VB, p - v0);
+                        for (int q = q0; q < q1; q++) {
+                            for (int c0 = 0; c0 < coutP; c0 += nr) {
+                                tileWeight(xp, tap, q * MR, vox, v0, vn, n * sampleStride, dt, (n * p + v0) * coutP + c0, coutP,
+                                        wt, q * MR * coutP + c0, n > 0 || v0 > 0);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        parallel.forRange(cout, (s, e) -> { // dw[co, k] = dW^T[k, co]
+            for (int co = s; co < e; co++) {
+                for (int k = 0; k < kk; k++) dw[co * kk + k] = wt[k * coutP + co];
+            }
+        });
+    }
+
+    /**
+     * wt[wOff + r*ld + j] (+)= sum_{v < vn} xp[xOff + vox[v0 + v] + tap[k0 + r]] dt[dOff + v*ld + j]
+     * for r < 6, j < 2 vectors (ld = the padded channel count, a multiple of 2 vectors).
+     */
+    static void tileWeight(float[] xp, int[] tap, int k0, int[] vox, int v0, int vn, int xOff,
+                           float[] dt, int dOff, int ld, float[] wt, int wOff, boolean accumulate) {
+        int t0 = xOff + tap[k0], t1 = xOff + tap[k0 + 1], t2 = xOff + tap[k0 + 2];
+        int t3 = xOff + tap[k0 + 3], t4 = xOff + tap[k0 + 4], t5 = xOff + tap[k0 + 5];
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int v = 0; v < vn; v++) {
+            int o = vox[v0 + v], bo = dOff + v * ld;
+            FloatVector b0 = FloatVector.fromArray(S, dt, bo);
+            FloatVector b1 = FloatVector.fromArray(S, dt, bo + LANES);
+            FloatVector a = FloatVector.broadcast(S, xp[t0 + o]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, xp[t1 + o]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, xp[t2 + o]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, xp[t3 + o]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, xp[t4 + o]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, xp[t5 + o]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        int o0 = wOff, o1 = wOff + ld, o2 = wOff + 2 * ld, o3 = wOff + 3 * ld, o4 = wOff + 4 * ld, o5 = wOff + 5 * ld;
+        if (accumulate) {
+            FloatVector.fromArray(S, wt, o0).add(c00).intoArray(wt, o0);
+            FloatVector.fromArray(S, wt, o0 + LANES).add(c01).intoArray(wt, o0 + LANES);
+            FloatVector.fromArray(S, wt, o1).add(c10).intoArray(wt, o1);
+            FloatVector.fromArray(S, wt, o1 + LANES).add(c11).intoArray(wt, o1 + LANES);
+            FloatVector.fromArray(S, wt, o2).add(c20).intoArray(wt, o2);
+            FloatVector.fromArray(S, wt, o2 + LANES).add(c21).intoArray(wt, o2 + LANES);
+            FloatVector.fromArray(S, wt, o3).add(c30).intoArray(wt, o3);
+            FloatVector.fromArray(S, wt, o3 + LANES).add(c31).intoArray(wt, o3 + LANES);
+            FloatVector.fromArray(S, wt, o4).add(c40).intoArray(wt, o4);
+            FloatVector.fromArray(S, wt, o4 + LANES).add(c41).intoArray(wt, o4 + LANES);
+            FloatVector.fromArray(S, wt, o5).add(c50).intoArray(wt, o5);
+            FloatVector.fromArray(S, wt, o5 + LANES).add(c51).intoArray(wt, o5 + LANES);
+        } else {
+            c00.intoArray(wt, o0); c01.intoArray(wt, o0 + LANES);
+            c10.intoArray(wt, o1); c11.intoArray(wt, o1 + LANES);
+            c20.intoArray(wt, o2); c21.intoArray(wt, o2 + LANES);
+            c30.intoArray(wt, o3); c31.intoArray(wt, o3 + LANES);
+            c40.intoArray(wt, o4); c41.intoArray(wt, o4 + LANES);
+            c50.intoArray(wt, o5); c51.intoArray(wt, o5 + LANES);
+        }
     }
 
     /** Offset in xp of output row r = (n, od, oh): ((n*Dp + od*sD)*Hp + oh*sH)*cin*L. */

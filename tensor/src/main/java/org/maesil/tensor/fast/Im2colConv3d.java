@@ -120,6 +120,7 @@ public final class Im2colConv3d {
             // K <= NR (e.g. cin 1, 3^3 taps): one column of tiles, the dot-product form is faster
             // (measured 2-3x at 1 -> 32, [2,1,64^3]); larger K: the packed-panel matrix product.
             if (kk <= MicroKernel6x16.NR) panels.backwardWeightDot(x, dy, dw, g);
+            else if (direct != null) direct.backwardWeight(x, dy, dw, g);
             else panels.backwardWeight(x, dy, dw, g);
         }
         for (int n = 0; n < (!patches && panels != null ? 0 : g.n()); n++) {
