@@ -82,18 +82,7 @@ public final class FastPaths {
     /** Its weight gradient is the convolution's, with the roles of input and output swapped. */
     public boolean convTranspose3dBackwardWeight(float[] x, float[] dy, float[] dw, float[] dbias, Conv3dGeometry g) {
         conv.backwardWeight(dy, x, dw, null, g);
-        if (dbias != null) {
-            int spatial = g.inD() * g.inH() * g.inW();
-            parallel.forRange(g.cin(), 1, (s, e) -> {
-                for (int c = s; c < e; c++) {
-                    float sum = 0f;
-                    for (int n = 0; n < g.n(); n++) {
-                        for (int i = (n * g.cin() + c) * spatial, end = i + spatial; i < end; i++) sum += dy[i];
-                    }
-                    dbias[c] = sum;
-                }
-            });
-        }
+        if (dbias != null) RowVectorOps.sumPerChannel(parallel, dy, dbias, g.n(), g.cin(), g.inD() * g.inH() * g.inW());
         return true;
     }
 

@@ -138,17 +138,7 @@ public final class Im2colConv3d {
                 first = false;
             }
         }
-        if (dbias != null) {
-            parallel.forRange(g.cout(), 1, (s, e) -> {
-                for (int co = s; co < e; co++) {
-                    float sum = 0f;
-                    for (int n = 0; n < g.n(); n++) {
-                        for (int i = (n * g.cout() + co) * p, end = i + p; i < end; i++) sum += dy[i];
-                    }
-                    dbias[co] = sum;
-                }
-            });
-        }
+        if (dbias != null) RowVectorOps.sumPerChannel(parallel, dy, dbias, g.n(), g.cout(), p);
     }
 
     /** dx (overwritten) from dy and w. */

@@ -10,7 +10,8 @@ import org.maesil.tensor.Parallel;
  * bias gradient db[c] = sum_r dy[r, c], and layer norm's dgamma, dbeta. The reference kernels compute one element (one column
  * for the sum) per index, which walks dy down its columns; here each thread adds whole rows
  * into a block of columns. Every db[c] is still summed over r = 0, 1, ... in order with float
- * additions, so the results equal the reference kernels' bit for bit.
+ * additions, so the results equal the reference kernels' bit for bit. Also a convolution's bias
+ * gradient (one sum per channel plane, {@link #sumPerChannel}), which sums in lanes instead.
  */
 final class RowVectorOps {
     private RowVectorOps() {}
@@ -49,6 +50,33 @@ final class RowVectorOps {
                     }
                     for (int c = vecEnd; c < c1; c++) db[c] += dy[o + c];
                 }
+            }
+        });
+    }
+
+    /**
+     * A convolution's bias gradient: db[c] = sum over samples n, then voxels v, of
+     * dy[(n*channels + c)*spatial + v]. Lane l of a vector accumulator sums the voxels
+     * v = l (mod lanes) of each plane in order; the lanes are added at the end, then the tail.
+     * Not the reference's order (a float sum in voxel order runs at one add per 4 cycles:
+     * 3.6 ms for the patch embedding's 6.3M values, against ~0.5 ms here), but a fixed one:
+     * 1 and N threads give the same bits.
+     */
+    static void sumPerChannel(Parallel parallel, float[] dy, float[] db, int samples, int channels, int spatial) {
+        int lanes = S.length(), vecEnd = spatial - spatial % lanes;
+        parallel.forRange(channels, 1, (s, e) -> {
+            for (int c = s; c < e; c++) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int n = 0; n < samples; n++) {
+                    int o = (n * channels + c) * spatial;
+                    for (int v = 0; v < vecEnd; v += lanes) acc = acc.add(FloatVector.fromArray(S, dy, o + v));
+                }
+                float sum = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+                for (int n = 0; n < samples; n++) {
+                    int o = (n * channels + c) * spatial;
+                    for (int v = vecEnd; v < spatial; v++) sum += dy[o + v];
+                }
+                db[c] = sum;
             }
         });
     }

@@ -39,4 +39,30 @@ class RowVectorOpsTest {
             }
         }
     }
+
+    /** The conv bias gradient: close to a float64 sum (rounding bound), the same bits on 1 and 2 threads. */
+    @ParameterizedTest
+    @CsvSource({"1,1,1", "2,3,7", "1,5,16", "3,4,33", "2,768,4096", "4,16,4099"})
+    void sumPerChannelIsCloseToTheFloat64SumAndThreadIndependent(int samples, int channels, int spatial) {
+        float[] dy = FastMatmulTest.random(samples * channels * spatial, 6);
+        float[][] got = new float[2][channels];
+        for (int threads = 1; threads <= 2; threads++) {
+            try (Parallel par = new Parallel(threads)) {
+                java.util.Arrays.fill(got[threads - 1], 5f);
+                RowVectorOps.sumPerChannel(par, dy, got[threads - 1], samples, channels, spatial);
+            }
+        }
+        assertThat(got[1]).isEqualTo(got[0]);
+        for (int c = 0; c < channels; c++) {
+            double sum = 0, mag = 0;
+            for (int n = 0; n < samples; n++) {
+                for (int v = 0; v < spatial; v++) {
+                    sum += dy[(n * channels + c) * spatial + v];
+                    mag += Math.abs(dy[(n * channels + c) * spatial + v]);
+                }
+            }
+            double tol = (samples * spatial + 2) * Math.ulp(1f) / 2 * mag + 1e-30;
+            assertThat(Math.abs(got[0][c] - sum)).as("channel %d", c).isLessThanOrEqualTo(tol);
+        }
+    }
 }
