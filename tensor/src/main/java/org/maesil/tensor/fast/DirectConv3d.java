@@ -32,6 +32,12 @@ import org.maesil.tensor.Parallel;
  * (there with xp split channels first, so that the taps of a work item's few channels read
  * compact blocks of memory).
  *
+ * <p>The two tiles here and {@link MicroKernel6x16#tile} are the same 12-accumulator register
+ * tile with three ways of reading its operands; they are written out three times on purpose.
+ * The matmul's could take a tap table too (taps k*NR), but that costs it an extra load per
+ * step; and the accumulators cannot go through a shared helper, because a vector passed to or
+ * returned from a method that C2 does not inline is boxed (VectorCodeRulesTest).
+ *
  * <p>Determinism: every output element is summed by one tile over k in order (blocks of
  * {@link #KB} taps in order), and every dW element by one work item over (n, voxel block)
  * in order, whatever the thread split: 1 and N threads give identical bits.
