@@ -1,7 +1,6 @@
 package org.maesil.tensor.fast;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.maesil.tensor.Conv3dGeometry;
 import org.maesil.tensor.Parallel;
@@ -377,8 +376,9 @@ final class PanelConv3d {
     /**
      * dw[co, k] = sum_n sum_v dy[n][co, v] col_n[k, v] (overwritten), as dot products along v:
      * col rows gathered voxel-contiguous (DOT_BLOCK voxels of NR rows at a time), 4 x 4 blocks
-     * of (co, k) accumulated in 16 vector registers, each block's lanes summed at its end and
-     * added to dw in block order. Work items and voxel ranges as in {@link #backwardWeight}.
+     * of (co, k) accumulated in 16 vector registers, each block's vectors added lane by lane to
+     * the item's partial sums, whose lanes are summed once at the item's end (a fixed tree).
+     * Work items and voxel ranges as in {@link #backwardWeight}.
      */
     synchronized void backwardWeightDot(float[] x, float[] dy, float[] dw, Conv3dGeometry g) {
         int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), nb = g.n();
@@ -402,11 +402,12 @@ final class PanelConv3d {
         parallel.forRange(kPanels * nRanges, 1, (s, e) -> {
             float[] cb = panelBuffer(NR * DOT_BLOCK);
             int[] tab = tableBuffer(3 * NR);
+            float[] part = new float[co4 * NR * LANES]; // per (co, row j): LANES partial sums
             for (int item = s; item < e; item++) {
                 int kp = item / nRanges, range = item % nRanges;
                 int k0 = kp * NR, rows = Math.min(NR, kk - k0), rows4 = (rows + 3) / 4 * 4;
                 int cOff = (nRanges > 1 ? range * cout * kk : 0) + k0;
-                for (int co = 0; co < cout; co++) java.util.Arrays.fill(out, cOff + co * kk, cOff + co * kk + rows, 0f);
+                java.util.Arrays.fill(part, 0f);
                 int bEnd = Math.min(blocks, (range + 1) * blocksPerRange);
                 for (int n = 0; n < nb; n++) {
                     for (int b = range * blocksPerRange; b < bEnd; b++) {
@@ -418,10 +419,13 @@ final class PanelConv3d {
                         for (int c0 = 0; c0 < co4; c0 += 4) {
                             int d0 = (n * co4 + c0) * vPad + va;
                             for (int j0 = 0; j0 < rows4; j0 += 4) {
-                                dotTile(dyp, d0, vPad, cb, j0 * DOT_BLOCK, lenPad, out, cOff, kk, c0, j0, cout, rows);
+                                dotTile(dyp, d0, vPad, cb, j0 * DOT_BLOCK, lenPad, part, c0, j0);
                             }
                         }
                     }
+                }
+                for (int co = 0; co < cout; co++) { // each (co, j): its lanes added in a fixed tree
+                    for (int j = 0; j < rows; j++) out[cOff + co * kk + j] = VectorSupport.laneTotal(part, (co * NR + j) * LANES, LANES);
                 }
             }
         });
@@ -438,12 +442,11 @@ final class PanelConv3d {
     }
 
     /**
-     * out[cOff + (c0+a)*ldo + j0+b] += sum_t dyp[d0 + a*vPad + t] * cb[cbOff + b*DOT_BLOCK + t]
-     * for a, b < 4 (only c0+a < cout, j0+b < rows are stored), t < len (a multiple of LANES):
-     * 16 vector accumulators, lanes summed at the end.
+     * part[((c0+a)*NR + j0+b)*LANES + l] += sum_t dyp[d0 + a*vPad + t] * cb[cbOff + b*DOT_BLOCK + t]
+     * over the t = l (mod LANES), for a, b < 4, t < len (a multiple of LANES): 16 vector
+     * accumulators, added lane by lane to the work item's partial sums.
      */
-    static void dotTile(float[] dyp, int d0, int vPad, float[] cb, int cbOff, int len,
-                        float[] out, int cOff, int ldo, int c0, int j0, int cout, int rows) {
+    static void dotTile(float[] dyp, int d0, int vPad, float[] cb, int cbOff, int len, float[] part, int c0, int j0) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
@@ -460,29 +463,24 @@ final class PanelConv3d {
             a20 = y2.fma(x0, a20); a21 = y2.fma(x1, a21); a22 = y2.fma(x2, a22); a23 = y2.fma(x3, a23);
             a30 = y3.fma(x0, a30); a31 = y3.fma(x1, a31); a32 = y3.fma(x2, a32); a33 = y3.fma(x3, a33);
         }
-        float s00 = a00.reduceLanes(VectorOperators.ADD), s01 = a01.reduceLanes(VectorOperators.ADD);
-        float s02 = a02.reduceLanes(VectorOperators.ADD), s03 = a03.reduceLanes(VectorOperators.ADD);
-        float s10 = a10.reduceLanes(VectorOperators.ADD), s11 = a11.reduceLanes(VectorOperators.ADD);
-        float s12 = a12.reduceLanes(VectorOperators.ADD), s13 = a13.reduceLanes(VectorOperators.ADD);
-        float s20 = a20.reduceLanes(VectorOperators.ADD), s21 = a21.reduceLanes(VectorOperators.ADD);
-        float s22 = a22.reduceLanes(VectorOperators.ADD), s23 = a23.reduceLanes(VectorOperators.ADD);
-        float s30 = a30.reduceLanes(VectorOperators.ADD), s31 = a31.reduceLanes(VectorOperators.ADD);
-        float s32 = a32.reduceLanes(VectorOperators.ADD), s33 = a33.reduceLanes(VectorOperators.ADD);
-        addIf(out, cOff, ldo, c0, j0, cout, rows, s00, s01, s02, s03);
-        addIf(out, cOff, ldo, c0 + 1, j0, cout, rows, s10, s11, s12, s13);
-        addIf(out, cOff, ldo, c0 + 2, j0, cout, rows, s20, s21, s22, s23);
-        addIf(out, cOff, ldo, c0 + 3, j0, cout, rows, s30, s31, s32, s33);
-    }
-
-    /** out[cOff + co*ldo + j0 + b] += s_b for b < 4, where co < cout and j0 + b < rows. */
-    private static void addIf(float[] out, int cOff, int ldo, int co, int j0, int cout, int rows,
-                              float s0, float s1, float s2, float s3) {
-        if (co >= cout) return;
-        int o = cOff + co * ldo + j0;
-        if (j0 < rows) out[o] += s0;
-        if (j0 + 1 < rows) out[o + 1] += s1;
-        if (j0 + 2 < rows) out[o + 2] += s2;
-        if (j0 + 3 < rows) out[o + 3] += s3;
+        // added lane by lane into the item's partial sums (no horizontal sum per block)
+        int q0 = (c0 * NR + j0) * LANES, q1 = q0 + NR * LANES, q2 = q1 + NR * LANES, q3 = q2 + NR * LANES;
+        FloatVector.fromArray(S, part, q0).add(a00).intoArray(part, q0);
+        FloatVector.fromArray(S, part, q0 + LANES).add(a01).intoArray(part, q0 + LANES);
+        FloatVector.fromArray(S, part, q0 + 2 * LANES).add(a02).intoArray(part, q0 + 2 * LANES);
+        FloatVector.fromArray(S, part, q0 + 3 * LANES).add(a03).intoArray(part, q0 + 3 * LANES);
+        FloatVector.fromArray(S, part, q1).add(a10).intoArray(part, q1);
+        FloatVector.fromArray(S, part, q1 + LANES).add(a11).intoArray(part, q1 + LANES);
+        FloatVector.fromArray(S, part, q1 + 2 * LANES).add(a12).intoArray(part, q1 + 2 * LANES);
+        FloatVector.fromArray(S, part, q1 + 3 * LANES).add(a13).intoArray(part, q1 + 3 * LANES);
+        FloatVector.fromArray(S, part, q2).add(a20).intoArray(part, q2);
+        FloatVector.fromArray(S, part, q2 + LANES).add(a21).intoArray(part, q2 + LANES);
+        FloatVector.fromArray(S, part, q2 + 2 * LANES).add(a22).intoArray(part, q2 + 2 * LANES);
+        FloatVector.fromArray(S, part, q2 + 3 * LANES).add(a23).intoArray(part, q2 + 3 * LANES);
+        FloatVector.fromArray(S, part, q3).add(a30).intoArray(part, q3);
+        FloatVector.fromArray(S, part, q3 + LANES).add(a31).intoArray(part, q3 + LANES);
+        FloatVector.fromArray(S, part, q3 + 2 * LANES).add(a32).intoArray(part, q3 + 2 * LANES);
+        FloatVector.fromArray(S, part, q3 + 3 * LANES).add(a33).intoArray(part, q3 + 3 * LANES);
     }
 
     /**

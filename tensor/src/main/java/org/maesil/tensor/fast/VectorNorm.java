@@ -147,7 +147,7 @@ final class VectorNorm {
                         acc.lane(8), acc.lane(9), acc.lane(10), acc.lane(11), acc.lane(12), acc.lane(13), acc.lane(14), acc.lane(15));
             } else {
                 acc.intoArray(lanes, 0);
-                total += laneTotal(lanes);
+                total += VectorSupport.laneTotal(lanes);
             }
         }
         for (int i = vecLen; i < len; i++) total += a[off + i];
@@ -170,7 +170,7 @@ final class VectorNorm {
                         acc.lane(8), acc.lane(9), acc.lane(10), acc.lane(11), acc.lane(12), acc.lane(13), acc.lane(14), acc.lane(15));
             } else {
                 acc.intoArray(lanes, 0);
-                total += laneTotal(lanes);
+                total += VectorSupport.laneTotal(lanes);
             }
         }
         for (int i = vecLen; i < len; i++) {
@@ -197,14 +197,14 @@ final class VectorNorm {
                         accG.lane(8), accG.lane(9), accG.lane(10), accG.lane(11), accG.lane(12), accG.lane(13), accG.lane(14), accG.lane(15));
             } else {
                 accG.intoArray(lanes, 0);
-                sumG += laneTotal(lanes);
+                sumG += VectorSupport.laneTotal(lanes);
             }
             if (S.length() == 16) {
                 sumGX += tree16(accGX.lane(0), accGX.lane(1), accGX.lane(2), accGX.lane(3), accGX.lane(4), accGX.lane(5), accGX.lane(6), accGX.lane(7),
                         accGX.lane(8), accGX.lane(9), accGX.lane(10), accGX.lane(11), accGX.lane(12), accGX.lane(13), accGX.lane(14), accGX.lane(15));
             } else {
                 accGX.intoArray(lanes, 0);
-                sumGX += laneTotal(lanes);
+                sumGX += VectorSupport.laneTotal(lanes);
             }
         }
         for (int i = vecLen; i < len; i++) {
@@ -234,14 +234,14 @@ final class VectorNorm {
                         accG.lane(8), accG.lane(9), accG.lane(10), accG.lane(11), accG.lane(12), accG.lane(13), accG.lane(14), accG.lane(15));
             } else {
                 accG.intoArray(lanes, 0);
-                sumG += laneTotal(lanes);
+                sumG += VectorSupport.laneTotal(lanes);
             }
             if (S.length() == 16) {
                 sumGX += tree16(accGX.lane(0), accGX.lane(1), accGX.lane(2), accGX.lane(3), accGX.lane(4), accGX.lane(5), accGX.lane(6), accGX.lane(7),
                         accGX.lane(8), accGX.lane(9), accGX.lane(10), accGX.lane(11), accGX.lane(12), accGX.lane(13), accGX.lane(14), accGX.lane(15));
             } else {
                 accGX.intoArray(lanes, 0);
-                sumGX += laneTotal(lanes);
+                sumGX += VectorSupport.laneTotal(lanes);
             }
         }
         for (int c = vecLen; c < cols; c++) {
@@ -254,21 +254,13 @@ final class VectorNorm {
     }
 
     /**
-     * The tree of {@link #laneTotal} for 16 lanes, from the accumulator's lane(i) values:
+     * The tree of {@link VectorSupport#laneTotal} for 16 lanes, from the accumulator's lane(i) values:
      * storing a 512-bit vector and reading it back lane by lane stalls the loads.
      */
     private static float tree16(float l0, float l1, float l2, float l3, float l4, float l5, float l6, float l7,
                                 float l8, float l9, float l10, float l11, float l12, float l13, float l14, float l15) {
         return (((l0 + l8) + (l4 + l12)) + ((l2 + l10) + (l6 + l14)))
                 + (((l1 + l9) + (l5 + l13)) + ((l3 + l11) + (l7 + l15)));
-    }
-
-    /** The lanes added pairwise in a fixed tree: lane k + lane k + n/2 first, then halves again (lanes is overwritten). */
-    private static double laneTotal(float[] v) {
-        for (int w = v.length / 2; w >= 1; w /= 2) {
-            for (int k = 0; k < w; k++) v[k] += v[k + w];
-        }
-        return v[0];
     }
 
     /** y = (x - m) r gamma[c] + beta[c] over one row of cols values at off. */

@@ -13,14 +13,17 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two rules of the fast paths' Vector API code that no unit test of a result would catch,
- * because breaking them keeps the results right and only makes them slow (JDK 17 C2 then
- * runs the Vector API's Java fallback, tens of ns per element, in unrelated kernels too):
+ * Rules of the fast paths' Vector API code that a unit test of a result would catch only by
+ * chance. The first two keep the results right and only make them slow (JDK 17 C2 then runs
+ * the Vector API's Java fallback, tens of ns per element, in unrelated kernels too):
  * <ol>
  *   <li>one float vector shape, the preferred one: a second shape anywhere pollutes the type
  *       profiles of FloatVector's shared methods;</li>
  *   <li>no method of ours takes or returns a vector: when C2 does not inline it, the vector is
- *       boxed and the operations around it fall back.</li>
+ *       boxed and the operations around it fall back;</li>
+ *   <li>no reduceLanes: the order in which it adds the lanes is the JIT's choice (JDK 25's
+ *       interpreter and C2 differ), so a sum would depend on when its method was compiled and
+ *       1 and N threads could differ; lanes go through VectorSupport.laneTotal instead.</li>
  * </ol>
  */
 class VectorCodeRulesTest {
@@ -66,5 +69,20 @@ class VectorCodeRulesTest {
             }
         }
         assertThat(offending).as("methods with vector parameters or results").isEmpty();
+    }
+
+    @Test
+    void noReduceLanes() throws IOException {
+        List<String> offending = new ArrayList<>();
+        for (Path p : sources()) {
+            String[] lines = Files.readString(p).split("\n");
+            for (int i = 0; i < lines.length; i++) {
+                String code = lines[i].replaceAll("//.*", "");
+                if (!code.trim().startsWith("*") && code.contains("reduceLanes")) {
+                    offending.add(p.getFileName() + ":" + (i + 1) + ": " + lines[i].trim());
+                }
+            }
+        }
+        assertThat(offending).as("reduceLanes (JIT-dependent summation order)").isEmpty();
     }
 }
