@@ -77,13 +77,17 @@ public final class BenchRows {
 
     /**
      * Runs every kernel family a few times on small shapes so that the JIT has compiled the hot
-     * loops before the first timed row (a JVM's steady state is what the rows measure).
+     * loops before the first timed row (a JVM's steady state is what the rows measure). The
+     * shapes reach every conv path the rows take (direct forward: output rows of 16; direct and
+     * dot-product dW; gathered panels), and each register tile is called often enough (> 600
+     * times) for a regular C2 compilation: a tile first compiled on-stack-replacement, in the
+     * middle of a long loop, keeps its vectors boxed (the Vector API's slow Java fallback).
      */
     public static void warmUpJit(Backend be) throws Exception {
         Measurement.Work mm = matmul(be, 192);
         Measurement.Work att = attention(be, 2, 200, 64);
-        Measurement.Work conv = convStack(be, Conv3dGeometry.cubic(1, 1, 8, 16, 16, 16, 3, 2, 1),
-                Conv3dGeometry.cubic(1, 8, 16, 8, 8, 8, 3, 2, 1));
+        Measurement.Work conv = convStack(be, Conv3dGeometry.cubic(1, 1, 8, 32, 32, 32, 3, 2, 1),
+                Conv3dGeometry.cubic(1, 8, 16, 16, 16, 16, 3, 2, 1));
         Measurement.Work pe = patchEmbed(be, Conv3dGeometry.cubic(1, 1, 32, 32, 32, 32, 8, 8, 0));
         for (int i = 0; i < 40; i++) {
             mm.run();
