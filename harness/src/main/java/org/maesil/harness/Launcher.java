@@ -13,7 +13,7 @@ import java.util.List;
  * the Vector API fast paths only if the code allows it).
  *
  * <p>The child also gets an upper bound on the young generation ({@link #youngGenerationCap}),
- * unless the command line sets one.
+ * unless the command line sets one, and {@link #JIT_FLAGS}.
  */
 final class Launcher {
     private Launcher() {}
@@ -37,6 +37,7 @@ final class Launcher {
         cmd.add("-Dmaesil.relaunched=true");
         List<String> jvmArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
         cmd.addAll(youngGenerationCap(jvmArgs, Runtime.getRuntime().maxMemory()));
+        cmd.addAll(JIT_FLAGS);
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(jar);
@@ -52,6 +53,19 @@ final class Launcher {
         }
         return true;
     }
+
+    /** The method that {@link #JIT_FLAGS} keeps out of its callers. */
+    static final String EXP_METHOD = "org.maesil.tensor.fast.VectorExp::expInPlace";
+
+    /**
+     * Keep C2 from inlining the vector exp into its callers (the online softmax of attention,
+     * GELU): inlined into those large methods, some of its vector operations were, in some
+     * runs, left as calls, and their vectors boxed (the Vector API's Java fallback). MAE small
+     * step, 3 runs each on JDK 17: 8-9% of samples in the fallback and 90-107 ms per step by
+     * default; 0% and 60-80 ms with this flag. "quiet" first: CompileCommand otherwise prints
+     * to stdout, which would spoil --json output.
+     */
+    static final List<String> JIT_FLAGS = List.of("-XX:CompileCommand=quiet", "-XX:CompileCommand=dontinline," + EXP_METHOD);
 
     /**
      * {@code -XX:MaxNewSize} of 1 GiB, or a quarter of the maximum heap when that is less; nothing

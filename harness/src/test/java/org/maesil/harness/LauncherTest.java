@@ -20,4 +20,13 @@ class LauncherTest {
         assertThat(Launcher.youngGenerationCap(List.of("-XX:MaxNewSize=3g"), 16 * GIB)).isEmpty();
         assertThat(Launcher.youngGenerationCap(List.of("-XX:NewRatio=3"), 16 * GIB)).isEmpty();
     }
+
+    @Test
+    void theJitFlagNamesAnExistingMethodAndIsQuiet() throws Exception {
+        String[] parts = Launcher.EXP_METHOD.split("::");
+        Class<?> c = Class.forName(parts[0]);
+        assertThat(java.util.Arrays.stream(c.getDeclaredMethods()).map(java.lang.reflect.Method::getName)).contains(parts[1]);
+        assertThat(Launcher.JIT_FLAGS.get(0)).isEqualTo("-XX:CompileCommand=quiet");
+        assertThat(Launcher.JIT_FLAGS.get(1)).endsWith(Launcher.EXP_METHOD);
+    }
 }
