@@ -56,7 +56,6 @@ final class DirectConv3d {
     private final Parallel parallel;
     private final PanelConv3d split;
     private float[] packedW = new float[0];
-    private float[] phased = new float[0];
     private int[] taps = new int[0];
     /** Per thread: spill space for edge tiles. */
     private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[MR * 2 * LANES]);
@@ -100,7 +99,7 @@ final class DirectConv3d {
 
         int hp = PanelConv3d.paddedH(g), dp = PanelConv3d.paddedD(g);
         int m = PanelConv3d.phaseLength(g), len = g.sW() * m;
-        float[] xp = split(x, g, true); // LANES floats of slack: the last segment's vector may read past its row
+        float[] xp = split.phased(x, g, true); // with slack: the last segment's vector may read past its row
 
         if (taps.length < kk) taps = new int[kk];
         int[] tap = taps;
@@ -130,14 +129,6 @@ final class DirectConv3d {
         });
     }
 
-    /** x padded and split (with LANES floats of slack), in the buffer kept between calls. */
-    private float[] split(float[] x, Conv3dGeometry g, boolean channelsLast) {
-        long need = (long) g.n() * g.cin() * PanelConv3d.paddedD(g) * PanelConv3d.paddedH(g) * g.sW() * PanelConv3d.phaseLength(g) + LANES;
-        if (phased.length < need) phased = new float[(int) need];
-        split.padAndSplit(x, g, phased, channelsLast);
-        return phased;
-    }
-
     /** Offset of tap k = (ci, kd, kh, kw) (the weight's order) from an output voxel's row in xp. */
     private static int tapOffset(int ci, int kd, int kh, int kw, Conv3dGeometry g, int hp, int m, int len) {
         return ((kd * hp + kh) * g.cin() + ci) * len + (kw % g.sW()) * m + kw / g.sW();
@@ -151,7 +142,7 @@ final class DirectConv3d {
         int hp = PanelConv3d.paddedH(g), dp = PanelConv3d.paddedD(g);
         int m = PanelConv3d.phaseLength(g), len = g.sW() * m;
         // channels first: the taps of one channel (a work item's) read one compact block of memory
-        float[] xp = split(x, g, false);
+        float[] xp = split.phased(x, g, false);
 
         // dyT[n][v][co] (zero for co >= cout): the tile's two vectors are channels of one voxel
         if (dyT.length < nb * p * coutP) dyT = new float[nb * p * coutP];

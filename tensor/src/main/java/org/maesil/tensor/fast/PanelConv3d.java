@@ -60,9 +60,13 @@ final class PanelConv3d {
         return t;
     }
 
-    /** x padded and phase-split ({@link #padAndSplit}), in a buffer kept between calls. */
-    private float[] phased(float[] x, Conv3dGeometry g, boolean channelsLast) {
-        long need = (long) g.n() * g.cin() * paddedD(g) * paddedH(g) * g.sW() * phaseLength(g);
+    /**
+     * x padded and phase-split ({@link #padAndSplit}), in a buffer kept between calls (also
+     * {@link DirectConv3d}'s), with LANES floats of slack at the end: a vector load of the
+     * direct convolution's last segment may read past its row.
+     */
+    float[] phased(float[] x, Conv3dGeometry g, boolean channelsLast) {
+        long need = (long) g.n() * g.cin() * paddedD(g) * paddedH(g) * g.sW() * phaseLength(g) + LANES;
         if (phased.length < need) phased = new float[(int) need];
         padAndSplit(x, g, phased, channelsLast);
         return phased;
@@ -400,14 +404,15 @@ final class PanelConv3d {
         float[] out = nRanges > 1 ? partial : dw;
         float[] xs = phased(x, g, false);
         parallel.forRange(kPanels * nRanges, 1, (s, e) -> {
-            float[] cb = panelBuffer(NR * DOT_BLOCK);
+            // the gathered rows, then per (co, row j) LANES partial sums, in the thread's buffer
+            int partOff = NR * DOT_BLOCK, partSize = co4 * NR * LANES;
+            float[] cb = panelBuffer(partOff + partSize);
             int[] tab = tableBuffer(3 * NR);
-            float[] part = new float[co4 * NR * LANES]; // per (co, row j): LANES partial sums
             for (int item = s; item < e; item++) {
                 int kp = item / nRanges, range = item % nRanges;
                 int k0 = kp * NR, rows = Math.min(NR, kk - k0), rows4 = (rows + 3) / 4 * 4;
                 int cOff = (nRanges > 1 ? range * cout * kk : 0) + k0;
-                java.util.Arrays.fill(part, 0f);
+                java.util.Arrays.fill(cb, partOff, partOff + partSize, 0f);
                 int bEnd = Math.min(blocks, (range + 1) * blocksPerRange);
                 for (int n = 0; n < nb; n++) {
                     for (int b = range * blocksPerRange; b < bEnd; b++) {
@@ -419,13 +424,13 @@ final class PanelConv3d {
                         for (int c0 = 0; c0 < co4; c0 += 4) {
                             int d0 = (n * co4 + c0) * vPad + va;
                             for (int j0 = 0; j0 < rows4; j0 += 4) {
-                                dotTile(dyp, d0, vPad, cb, j0 * DOT_BLOCK, lenPad, part, c0, j0);
+                                dotTile(dyp, d0, vPad, cb, j0 * DOT_BLOCK, lenPad, cb, partOff, c0, j0);
                             }
                         }
                     }
                 }
                 for (int co = 0; co < cout; co++) { // each (co, j): its lanes added in a fixed tree
-                    for (int j = 0; j < rows; j++) out[cOff + co * kk + j] = VectorSupport.laneTotal(part, (co * NR + j) * LANES, LANES);
+                    for (int j = 0; j < rows; j++) out[cOff + co * kk + j] = VectorSupport.laneTotal(cb, partOff + (co * NR + j) * LANES, LANES);
                 }
             }
         });
@@ -442,11 +447,11 @@ final class PanelConv3d {
     }
 
     /**
-     * part[((c0+a)*NR + j0+b)*LANES + l] += sum_t dyp[d0 + a*vPad + t] * cb[cbOff + b*DOT_BLOCK + t]
+     * part[partOff + ((c0+a)*NR + j0+b)*LANES + l] += sum_t dyp[d0 + a*vPad + t] * cb[cbOff + b*DOT_BLOCK + t]
      * over the t = l (mod LANES), for a, b < 4, t < len (a multiple of LANES): 16 vector
      * accumulators, added lane by lane to the work item's partial sums.
      */
-    static void dotTile(float[] dyp, int d0, int vPad, float[] cb, int cbOff, int len, float[] part, int c0, int j0) {
+    static void dotTile(float[] dyp, int d0, int vPad, float[] cb, int cbOff, int len, float[] part, int partOff, int c0, int j0) {
         FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
         FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
         FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
@@ -464,7 +469,7 @@ final class PanelConv3d {
             a30 = y3.fma(x0, a30); a31 = y3.fma(x1, a31); a32 = y3.fma(x2, a32); a33 = y3.fma(x3, a33);
         }
         // added lane by lane into the item's partial sums (no horizontal sum per block)
-        int q0 = (c0 * NR + j0) * LANES, q1 = q0 + NR * LANES, q2 = q1 + NR * LANES, q3 = q2 + NR * LANES;
+        int q0 = partOff + (c0 * NR + j0) * LANES, q1 = q0 + NR * LANES, q2 = q1 + NR * LANES, q3 = q2 + NR * LANES;
         FloatVector.fromArray(S, part, q0).add(a00).intoArray(part, q0);
         FloatVector.fromArray(S, part, q0 + LANES).add(a01).intoArray(part, q0 + LANES);
         FloatVector.fromArray(S, part, q0 + 2 * LANES).add(a02).intoArray(part, q0 + 2 * LANES);
