@@ -42,7 +42,7 @@ public final class Measurement {
      * compilation left running from the warm-up takes a core from the timed runs: measured, the
      * first rows after warm-up (matmul 1024) ran 10-25% slower in a full run than alone.
      */
-    public static void waitForJitQuiet() throws InterruptedException {
+    private static void waitForJitQuiet() throws InterruptedException {
         var jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
         long last = jit.getTotalCompilationTime(), deadline = System.nanoTime() + 10_000_000_000L;

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -40,19 +41,24 @@ class VectorCodeRulesTest {
         }
     }
 
-    @Test
-    void onlyThePreferredVectorShape() throws IOException {
+    /** "File:line: text" of every code line (comments and javadoc left out) that breaks the rule. */
+    private static List<String> codeLinesWhere(Predicate<String> breaksRule) throws IOException {
         List<String> offending = new ArrayList<>();
         for (Path p : sources()) {
             String[] lines = Files.readString(p).split("\n");
             for (int i = 0; i < lines.length; i++) {
                 String code = lines[i].replaceAll("//.*", "");
-                if (code.trim().startsWith("*")) continue;
-                if (code.matches(".*SPECIES_(?!PREFERRED\\b).*") || code.contains("VectorShape")) {
+                if (!code.trim().startsWith("*") && breaksRule.test(code)) {
                     offending.add(p.getFileName() + ":" + (i + 1) + ": " + lines[i].trim());
                 }
             }
         }
+        return offending;
+    }
+
+    @Test
+    void onlyThePreferredVectorShape() throws IOException {
+        List<String> offending = codeLinesWhere(code -> code.matches(".*SPECIES_(?!PREFERRED\\b).*") || code.contains("VectorShape"));
         assertThat(sources()).isNotEmpty();
         assertThat(offending).as("vector species other than SPECIES_PREFERRED").isEmpty();
     }
@@ -73,16 +79,6 @@ class VectorCodeRulesTest {
 
     @Test
     void noReduceLanes() throws IOException {
-        List<String> offending = new ArrayList<>();
-        for (Path p : sources()) {
-            String[] lines = Files.readString(p).split("\n");
-            for (int i = 0; i < lines.length; i++) {
-                String code = lines[i].replaceAll("//.*", "");
-                if (!code.trim().startsWith("*") && code.contains("reduceLanes")) {
-                    offending.add(p.getFileName() + ":" + (i + 1) + ": " + lines[i].trim());
-                }
-            }
-        }
-        assertThat(offending).as("reduceLanes (JIT-dependent summation order)").isEmpty();
+        assertThat(codeLinesWhere(code -> code.contains("reduceLanes"))).as("reduceLanes (JIT-dependent summation order)").isEmpty();
     }
 }
