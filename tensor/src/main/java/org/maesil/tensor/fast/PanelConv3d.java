@@ -1,6 +1,8 @@
 package org.maesil.tensor.fast;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.maesil.tensor.Conv3dGeometry;
 import org.maesil.tensor.Parallel;
@@ -29,6 +31,9 @@ final class PanelConv3d {
     private static final int MR = MicroKernel6x16.MR;
     private static final int NR = MicroKernel6x16.NR;
     private static final int KC = FastMatmul.KC;
+    /** Lane j takes lane 2j mod LANES: the even lanes, twice. */
+    private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(S, j -> 2 * j % LANES);
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(S, -1L << (LANES / 2));
     /** Work items wanted for dW before splitting the voxel sum (fixed, not the thread count). */
     static final int DW_ITEMS = 16;
 
@@ -130,11 +135,31 @@ final class PanelConv3d {
     void padAndSplit(float[] x, Conv3dGeometry g, float[] xp, boolean channelsLast) {
         int inW = g.inW(), inH = g.inH(), inD = g.inD(), sw = g.sW(), m = phaseLength(g), len = sw * m;
         int dp = paddedD(g), hp = paddedH(g);
+        // phase ph of a padded row (w = i*sW + ph) reads x at iw = i*sW + ph - pW: inside for i in [lo, hi)
+        // (the same for every row: computed once, the divisions cost half the copy's time otherwise)
+        int[] lo = new int[sw], hi = new int[sw];
+        for (int ph = 0; ph < sw; ph++) {
+            int off = ph - g.pW();
+            lo[ph] = Math.min(m, Im2colConv3d.firstInside(-off, sw));
+            hi[ph] = Math.max(lo[ph], Math.min(m, Im2colConv3d.firstInside(inW - off, sw)));
+        }
         parallel.forRange(g.n() * g.cin() * dp, (s, e) -> {
-            for (int r = s; r < e; r++) { // r = (n, ci, padded d)
-                int nc = r / dp, d = r % dp - g.pD(), n = nc / g.cin(), ci = nc % g.cin();
+            for (int r = s; r < e; r++) {
+                // r = (n, ci, padded d), or (n, padded d, ci) for channels last: a thread writes whole
+                // runs of memory (neighbouring channels on two threads share cache lines: 2x slower)
+                int n, ci, d;
+                if (channelsLast) {
+                    n = r / (dp * g.cin());
+                    d = (r / g.cin()) % dp - g.pD();
+                    ci = r % g.cin();
+                } else {
+                    n = r / (g.cin() * dp);
+                    ci = (r / dp) % g.cin();
+                    d = r % dp - g.pD();
+                }
+                int nc = n * g.cin() + ci;
                 for (int h = 0; h < hp; h++) {
-                    int dst = channelsLast ? (((n * dp + d + g.pD()) * hp + h) * g.cin() + ci) * len : (r * hp + h) * len;
+                    int dst = channelsLast ? (((n * dp + d + g.pD()) * hp + h) * g.cin() + ci) * len : ((nc * dp + d + g.pD()) * hp + h) * len;
                     int ih = h - g.pH();
                     if (d < 0 || d >= inD || ih < 0 || ih >= inH) {
                         java.util.Arrays.fill(xp, dst, dst + len, 0f);
@@ -142,13 +167,22 @@ final class PanelConv3d {
                     }
                     int src = ((nc * inD + d) * inH + ih) * inW;
                     for (int ph = 0; ph < sw; ph++) {
-                        // padded w = i*sW + ph reads x at iw = i*sW + ph - pW: inside for i in [lo, hi)
-                        int o = dst + ph * m, off = ph - g.pW();
-                        int lo = Math.min(m, Im2colConv3d.firstInside(-off, sw));
-                        int hi = Math.max(lo, Math.min(m, Im2colConv3d.firstInside(inW - off, sw)));
-                        for (int i = 0; i < lo; i++) xp[o + i] = 0f;
-                        for (int i = lo; i < hi; i++) xp[o + i] = x[src + i * sw + off]; // no branch in the copy
-                        for (int i = hi; i < m; i++) xp[o + i] = 0f;
+                        int o = dst + ph * m, off = ph - g.pW(), a = lo[ph], b = hi[ph];
+                        for (int i = 0; i < a; i++) xp[o + i] = 0f;
+                        int i = a;
+                        if (sw == 1) {
+                            System.arraycopy(x, src + a + off, xp, o + a, b - a);
+                            i = b;
+                        } else if (sw == 2) {
+                            // every second float of two vectors: x[s + 2j], j < LANES (a scalar loop: ~3x slower)
+                            for (int s2 = src + 2 * a + off; i + LANES <= b && s2 + 2 * LANES <= x.length; i += LANES, s2 += 2 * LANES) {
+                                FloatVector first = FloatVector.fromArray(S, x, s2).rearrange(EVEN_LANES);
+                                FloatVector second = FloatVector.fromArray(S, x, s2 + LANES).rearrange(EVEN_LANES);
+                                first.blend(second, UPPER_HALF).intoArray(xp, o + i);
+                            }
+                        }
+                        for (; i < b; i++) xp[o + i] = x[src + i * sw + off];
+                        for (i = b; i < m; i++) xp[o + i] = 0f;
                     }
                 }
             }
