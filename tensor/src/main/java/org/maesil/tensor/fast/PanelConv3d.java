@@ -34,6 +34,9 @@ final class PanelConv3d {
     /** Lane j takes lane 2j mod LANES: the even lanes, twice. */
     private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(S, j -> 2 * j % LANES);
     private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(S, -1L << (LANES / 2));
+    /** Lane 2j takes lane j (the odd lanes too, masked off by {@link #EVEN}). */
+    private static final VectorShuffle<Float> SPREAD_TO_EVEN = VectorShuffle.fromOp(S, j -> j / 2);
+    private static final VectorMask<Float> EVEN = VectorMask.fromLong(S, 0x5555_5555_5555_5555L & ((1L << LANES) - 1));
     /** Work items wanted for dW before splitting the voxel sum (fixed, not the thread count). */
     static final int DW_ITEMS = 16;
 
@@ -385,6 +388,12 @@ final class PanelConv3d {
     static void col2imPlane(float[] c, int cOff, int n, int od, Conv3dGeometry g, float[] dx) {
         int oh = g.outH(), ow = g.outW(), plane = oh * ow, sw = g.sW();
         int inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;
+        // output columns [lo, hi) of tap kw land inside the input row (the same for every row)
+        int[] lo = new int[g.kW()], hi = new int[g.kW()];
+        for (int kw = 0; kw < g.kW(); kw++) {
+            lo[kw] = Im2colConv3d.firstInside(g.pW() - kw, sw);
+            hi[kw] = Math.min(ow, Im2colConv3d.firstInside(g.inW() + g.pW() - kw, sw));
+        }
         int o = cOff;
         for (int ci = 0; ci < g.cin(); ci++) {
             int xc = (n * g.cin() + ci) * inDHW;
@@ -393,13 +402,25 @@ final class PanelConv3d {
                 for (int kh = 0; kh < g.kH(); kh++) {
                     for (int kw = 0; kw < g.kW(); kw++, o += plane) {
                         if (id < 0 || id >= g.inD()) continue;
-                        int wLo = Im2colConv3d.firstInside(g.pW() - kw, sw);
-                        int wHi = Math.min(ow, Im2colConv3d.firstInside(g.inW() + g.pW() - kw, sw));
+                        int wLo = lo[kw], wHi = hi[kw];
                         for (int h = 0; h < oh; h++) {
                             int ih = h * g.sH() - g.pH() + kh;
                             if (ih < 0 || ih >= g.inH()) continue;
                             int xr = xc + id * inHW + ih * g.inW() - g.pW() + kw, cr = o + h * ow;
-                            for (int q = wLo; q < wHi; q++) dx[xr + q * sw] += c[cr + q];
+                            int q = wLo;
+                            if (sw == 2) {
+                                // LANES/2 columns at a time, spread to the even lanes of one vector of the row
+                                // (its odd lanes are stored back unchanged; the vector stays inside the row,
+                                // which only this work item touches)
+                                int rowEnd = xr + g.pW() - kw + g.inW();
+                                for (; q + LANES / 2 <= wHi && xr + 2 * q + LANES <= rowEnd; q += LANES / 2) {
+                                    FloatVector spread = FloatVector.fromArray(S, c, cr + q).rearrange(SPREAD_TO_EVEN);
+                                    int xo = xr + 2 * q;
+                                    FloatVector row = FloatVector.fromArray(S, dx, xo);
+                                    row.blend(row.add(spread), EVEN).intoArray(dx, xo);
+                                }
+                            }
+                            for (; q < wHi; q++) dx[xr + q * sw] += c[cr + q];
                         }
                     }
                 }
