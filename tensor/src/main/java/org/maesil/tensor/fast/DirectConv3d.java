@@ -149,10 +149,15 @@ final class DirectConv3d {
         float[] dt = dyT;
         parallel.forRange(nb * p / 64 + 1, (s, e) -> {
             for (int b = s; b < e; b++) {
-                for (int i = b * 64, end = Math.min(nb * p, i + 64); i < end; i++) { // i = n*P + v
-                    int n = i / p, v = i % p, o = i * coutP;
-                    for (int co = 0; co < cout; co++) dt[o + co] = dy[(n * cout + co) * p + v];
-                    for (int co = cout; co < coutP; co++) dt[o + co] = 0f;
+                // voxels i = n*P + v in [b*64, b*64 + 64), in runs of one sample; read along v (a loop
+                // along co reads at a stride of P floats, which for P = 4096 hits one cache set: 3.5x slower)
+                for (int i = b * 64, end = Math.min(nb * p, i + 64); i < end; ) {
+                    int n = i / p, v0 = i % p, run = Math.min(end - i, p - v0);
+                    for (int co = 0; co < cout; co++) {
+                        for (int v = 0, src = (n * cout + co) * p + v0, o = i * coutP + co; v < run; v++, o += coutP) dt[o] = dy[src + v];
+                    }
+                    for (int v = 0; v < run; v++) java.util.Arrays.fill(dt, (i + v) * coutP + cout, (i + v + 1) * coutP, 0f);
+                    i += run;
                 }
             }
         });
