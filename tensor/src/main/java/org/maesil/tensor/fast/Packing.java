@@ -1,5 +1,8 @@
 package org.maesil.tensor.fast;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Copies blocks of the operands of C = op(A) op(B) into the panel layouts that
  * {@link MicroKernel6x16} streams through:
@@ -20,6 +23,8 @@ final class Packing {
 
     static final int MR = MicroKernel6x16.MR;
     static final int NR = MicroKernel6x16.NR;
+    private static final VectorSpecies<Float> S = MicroKernel6x16.S;
+    private static final int LANES = MicroKernel6x16.LANES;
 
     /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc) into dst (from dstOff), 6-row panels. */
     static void packA(float[] a, int aOff, int lda, boolean transA, int i0, int mc, int p0, int kc,
@@ -93,8 +98,9 @@ final class Packing {
             } else {
                 for (int p = 0; p < kc; p++, d += NR) {
                     int s = bOff + (p0 + p) * ldb + j0;
-                    if (cols == NR) {
-                        System.arraycopy(b, s, dst, d, NR);
+                    if (cols == NR) { // two vectors (System.arraycopy's call costs more than the copy of 2 x 64 bytes)
+                        FloatVector.fromArray(S, b, s).intoArray(dst, d);
+                        FloatVector.fromArray(S, b, s + LANES).intoArray(dst, d + LANES);
                     } else {
                         for (int j = 0; j < cols; j++) dst[d + j] = b[s + j];
                         for (int j = cols; j < NR; j++) dst[d + j] = 0f;
