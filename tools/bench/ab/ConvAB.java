@@ -1,0 +1,55 @@
+import java.net.*; import java.lang.reflect.*; import java.util.*;
+/**
+ * Old vs new code in one JVM (see SgemmAB): JavaBackend from two copies of tensor/target/classes,
+ * the bench's conv stack (1 -> 32 -> 64, k3 s2 p1, [2,1,64^3]) or one of its passes timed alternately.
+ *
+ *   java --add-modules jdk.incubator.vector -cp /tmp/ab -Dwork=fwd2,dW2,dX2,stack ConvAB /tmp/old tensor/target/classes
+ *
+ * work: fwd1, fwd2 (forward of each layer), dW2, dW1 (weight and bias gradients), dX2 (input
+ * gradient of layer 2), stack (all of them with the ReLU between, as `bench --only conv-stack`).
+ */
+public class ConvAB {
+  static float[] rnd(int n, long s){ Random r=new Random(s); float[] a=new float[n]; for(int i=0;i<n;i++) a[i]=(float)r.nextGaussian(); return a;}
+  public static void main(String[] a) throws Exception {
+    int th = Integer.getInteger("t", 2), rounds = Integer.getInteger("rounds", 30), inner = Integer.getInteger("inner", 3);
+    String[] works = System.getProperty("work", "stack").split(",");
+    Runnable[][] run = new Runnable[2][works.length];
+    for (int v = 0; v < 2; v++) {
+      ClassLoader cl = new URLClassLoader(new URL[]{new java.io.File(a[v]).toURI().toURL()}, ClassLoader.getPlatformClassLoader());
+      Class<?> jb = cl.loadClass("org.maesil.tensor.JavaBackend"), geo = cl.loadClass("org.maesil.tensor.Conv3dGeometry");
+      Object be = jb.getConstructor(int.class).newInstance(th);
+      Method cubic = geo.getMethod("cubic", int.class, int.class, int.class, int.class, int.class, int.class, int.class, int.class, int.class);
+      Object g1 = cubic.invoke(null, 2,1,32,64,64,64,3,2,1), g2 = cubic.invoke(null, 2,32,64,32,32,32,3,2,1);
+      Method fwd = jb.getMethod("conv3dForward", float[].class, float[].class, float[].class, float[].class, geo);
+      Method dw = jb.getMethod("conv3dBackwardWeight", float[].class, float[].class, float[].class, float[].class, geo);
+      Method dx = jb.getMethod("conv3dBackwardInput", float[].class, float[].class, float[].class, geo);
+      float[] x=rnd(2*64*64*64,1), w1=rnd(32*27,2), b1=rnd(32,3), w2=rnd(64*32*27,4), b2=rnd(64,5);
+      float[] h=rnd(2*32*32*32*32,9), hr=new float[h.length], y=new float[2*64*4096], dy=rnd(2*64*4096,6), dh=new float[h.length];
+      float[] dw1=new float[32*27], db1=new float[32], dw2=new float[64*32*27], db2=new float[64];
+      for (int k = 0; k < works.length; k++) {
+        String wk = works[k];
+        run[v][k] = () -> { try { switch (wk) {
+          case "fwd1": fwd.invoke(be, x, w1, b1, h, g1); break;
+          case "fwd2": fwd.invoke(be, h, w2, b2, y, g2); break;
+          case "dW2": dw.invoke(be, h, dy, dw2, db2, g2); break;
+          case "dX2": dx.invoke(be, dy, w2, dh, g2); break;
+          case "dW1": dw.invoke(be, x, dh, dw1, db1, g1); break;
+          default:
+            fwd.invoke(be, x, w1, b1, h, g1); for (int i = 0; i < h.length; i++) hr[i] = Math.max(h[i], 0f);
+            fwd.invoke(be, hr, w2, b2, y, g2); dw.invoke(be, hr, dy, dw2, db2, g2); dx.invoke(be, dy, w2, dh, g2);
+            for (int i = 0; i < h.length; i++) { int bits = Float.floatToRawIntBits(h[i]); dh[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dh[i]) & ((-bits & ~bits) >> 31)); }
+            dw.invoke(be, x, dh, dw1, db1, g1);
+        } } catch (Exception e) { throw new RuntimeException(e); } };
+      }
+    }
+    for (int k = 0; k < works.length; k++) {
+      double[][] t = new double[2][rounds];
+      for (int w = 0; w < 15; w++) for (int v = 0; v < 2; v++) run[v][k].run();
+      for (int i = 0; i < rounds; i++) for (int v = 0; v < 2; v++) { long s = System.nanoTime(); for (int j = 0; j < inner; j++) run[v][k].run(); t[v][i] = (System.nanoTime() - s) / (inner * 1e6); }
+      int wins = 0; for (int i = 0; i < rounds; i++) if (t[1][i] < t[0][i]) wins++;
+      double[] sa = t[0].clone(), sb = t[1].clone(); Arrays.sort(sa); Arrays.sort(sb);
+      System.out.printf("%-6s A %.2f ms  B %.2f ms  (B/A %.3f, B faster in %d/%d)%n", works[k], sa[rounds/2], sb[rounds/2], sb[rounds/2]/sa[rounds/2], wins, rounds);
+    }
+    System.exit(0);
+  }
+}
