@@ -142,13 +142,8 @@ final class VectorNorm {
             for (int i = b; i < end; i += step) {
                 acc = acc.add(FloatVector.fromArray(S, a, off + i));
             }
-            if (S.length() == 16) {
-                total += tree16(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7),
-                        acc.lane(8), acc.lane(9), acc.lane(10), acc.lane(11), acc.lane(12), acc.lane(13), acc.lane(14), acc.lane(15));
-            } else {
-                acc.intoArray(lanes, 0);
-                total += VectorSupport.laneTotal(lanes);
-            }
+            acc.intoArray(lanes, 0);
+            total += VectorSupport.laneTotal(lanes);
         }
         for (int i = vecLen; i < len; i++) total += a[off + i];
         return total;
@@ -165,13 +160,8 @@ final class VectorNorm {
                 FloatVector d = FloatVector.fromArray(S, a, off + i).sub(m);
                 acc = d.fma(d, acc);
             }
-            if (S.length() == 16) {
-                total += tree16(acc.lane(0), acc.lane(1), acc.lane(2), acc.lane(3), acc.lane(4), acc.lane(5), acc.lane(6), acc.lane(7),
-                        acc.lane(8), acc.lane(9), acc.lane(10), acc.lane(11), acc.lane(12), acc.lane(13), acc.lane(14), acc.lane(15));
-            } else {
-                acc.intoArray(lanes, 0);
-                total += VectorSupport.laneTotal(lanes);
-            }
+            acc.intoArray(lanes, 0);
+            total += VectorSupport.laneTotal(lanes);
         }
         for (int i = vecLen; i < len; i++) {
             float d = a[off + i] - m;
@@ -192,20 +182,10 @@ final class VectorNorm {
                 accG = accG.add(g);
                 accGX = FloatVector.fromArray(S, x, off + i).sub(m).fma(g, accGX);
             }
-            if (S.length() == 16) {
-                sumG += tree16(accG.lane(0), accG.lane(1), accG.lane(2), accG.lane(3), accG.lane(4), accG.lane(5), accG.lane(6), accG.lane(7),
-                        accG.lane(8), accG.lane(9), accG.lane(10), accG.lane(11), accG.lane(12), accG.lane(13), accG.lane(14), accG.lane(15));
-            } else {
-                accG.intoArray(lanes, 0);
-                sumG += VectorSupport.laneTotal(lanes);
-            }
-            if (S.length() == 16) {
-                sumGX += tree16(accGX.lane(0), accGX.lane(1), accGX.lane(2), accGX.lane(3), accGX.lane(4), accGX.lane(5), accGX.lane(6), accGX.lane(7),
-                        accGX.lane(8), accGX.lane(9), accGX.lane(10), accGX.lane(11), accGX.lane(12), accGX.lane(13), accGX.lane(14), accGX.lane(15));
-            } else {
-                accGX.intoArray(lanes, 0);
-                sumGX += VectorSupport.laneTotal(lanes);
-            }
+            accG.intoArray(lanes, 0);
+            sumG += VectorSupport.laneTotal(lanes);
+            accGX.intoArray(lanes, 0);
+            sumGX += VectorSupport.laneTotal(lanes);
         }
         for (int i = vecLen; i < len; i++) {
             float g = dy[off + i];
@@ -229,20 +209,10 @@ final class VectorNorm {
                 accG = accG.add(g);
                 accGX = FloatVector.fromArray(S, x, off + c).sub(m).fma(g, accGX);
             }
-            if (S.length() == 16) {
-                sumG += tree16(accG.lane(0), accG.lane(1), accG.lane(2), accG.lane(3), accG.lane(4), accG.lane(5), accG.lane(6), accG.lane(7),
-                        accG.lane(8), accG.lane(9), accG.lane(10), accG.lane(11), accG.lane(12), accG.lane(13), accG.lane(14), accG.lane(15));
-            } else {
-                accG.intoArray(lanes, 0);
-                sumG += VectorSupport.laneTotal(lanes);
-            }
-            if (S.length() == 16) {
-                sumGX += tree16(accGX.lane(0), accGX.lane(1), accGX.lane(2), accGX.lane(3), accGX.lane(4), accGX.lane(5), accGX.lane(6), accGX.lane(7),
-                        accGX.lane(8), accGX.lane(9), accGX.lane(10), accGX.lane(11), accGX.lane(12), accGX.lane(13), accGX.lane(14), accGX.lane(15));
-            } else {
-                accGX.intoArray(lanes, 0);
-                sumGX += VectorSupport.laneTotal(lanes);
-            }
+            accG.intoArray(lanes, 0);
+            sumG += VectorSupport.laneTotal(lanes);
+            accGX.intoArray(lanes, 0);
+            sumGX += VectorSupport.laneTotal(lanes);
         }
         for (int c = vecLen; c < cols; c++) {
             float g = dy[off + c] * gamma[c];
@@ -251,16 +221,6 @@ final class VectorNorm {
         }
         pair[0] = sumG;
         pair[1] = sumGX;
-    }
-
-    /**
-     * The tree of {@link VectorSupport#laneTotal} for 16 lanes, from the accumulator's lane(i) values:
-     * storing a 512-bit vector and reading it back lane by lane stalls the loads.
-     */
-    private static float tree16(float l0, float l1, float l2, float l3, float l4, float l5, float l6, float l7,
-                                float l8, float l9, float l10, float l11, float l12, float l13, float l14, float l15) {
-        return (((l0 + l8) + (l4 + l12)) + ((l2 + l10) + (l6 + l14)))
-                + (((l1 + l9) + (l5 + l13)) + ((l3 + l11) + (l7 + l15)));
     }
 
     /** y = (x - m) r gamma[c] + beta[c] over one row of cols values at off. */

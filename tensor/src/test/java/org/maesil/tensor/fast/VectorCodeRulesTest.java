@@ -24,7 +24,12 @@ import org.junit.jupiter.api.Test;
  *       boxed and the operations around it fall back;</li>
  *   <li>no reduceLanes: the order in which it adds the lanes is the JIT's choice (JDK 25's
  *       interpreter and C2 differ), so a sum would depend on when its method was compiled and
- *       1 and N threads could differ; lanes go through VectorSupport.laneTotal instead.</li>
+ *       1 and N threads could differ; lanes go through VectorSupport.laneTotal instead;</li>
+ *   <li>no lane(i): when C2 compiles the vector's method without inlining lane (seen whenever
+ *       the bench's matmul, patch embedding, convolution and attention rows ran first), every
+ *       call boxes the vector and runs the fallback: the small MAE step's layer norms then
+ *       allocated 150 MB/s and the step took 84-130 ms instead of 58-74. Store the vector with
+ *       intoArray and read the array.</li>
  * </ol>
  */
 class VectorCodeRulesTest {
@@ -80,5 +85,10 @@ class VectorCodeRulesTest {
     @Test
     void noReduceLanes() throws IOException {
         assertThat(codeLinesWhere(code -> code.contains("reduceLanes"))).as("reduceLanes (JIT-dependent summation order)").isEmpty();
+    }
+
+    @Test
+    void noLaneExtraction() throws IOException {
+        assertThat(codeLinesWhere(code -> code.contains(".lane("))).as("lane(i) (boxes the vector when not inlined)").isEmpty();
     }
 }
