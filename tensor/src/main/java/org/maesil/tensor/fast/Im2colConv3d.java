@@ -232,7 +232,7 @@ public final class Im2colConv3d {
                 int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
                 int xc = (n * g.cin() + ci) * inDHW;
                 int o = r * pc, sw = g.sW();
-                int wLo = firstInside(g.pW() - kw, sw), wHi = Math.min(ow, firstInside(g.inW() + g.pW() - kw, sw));
+                int wLo = firstColumnInside(g, kw), wHi = endColumnInside(g, kw);
                 for (int od = od0; od < od0 + planes; od++) {
                     int id = od * g.sD() - g.pD() + kd;
                     for (int h = 0; h < oh; h++, o += ow) {
@@ -263,7 +263,7 @@ public final class Im2colConv3d {
                 for (int t = 0; t < kvol; t++) {
                     int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
                     int o = (ci * kvol + t) * pc, sw = g.sW();
-                    int wLo = firstInside(g.pW() - kw, sw), wHi = Math.min(ow, firstInside(g.inW() + g.pW() - kw, sw));
+                    int wLo = firstColumnInside(g, kw), wHi = endColumnInside(g, kw);
                     for (int od = od0; od < od0 + planes; od++) {
                         int id = od * g.sD() - g.pD() + kd;
                         for (int h = 0; h < oh; h++, o += ow) {
@@ -276,6 +276,16 @@ public final class Im2colConv3d {
                 }
             }
         });
+    }
+
+    /** First output column ow whose tap kw reads inside the input row (ow*sW - pW + kw >= 0). */
+    static int firstColumnInside(Conv3dGeometry g, int kw) {
+        return firstInside(g.pW() - kw, g.sW());
+    }
+
+    /** End (exclusive) of the output columns whose tap kw reads inside the input row (ow*sW - pW + kw < inW). */
+    static int endColumnInside(Conv3dGeometry g, int kw) {
+        return Math.min(g.outW(), firstInside(g.inW() + g.pW() - kw, g.sW()));
     }
 
     /** The smallest wq >= 0 with wq * stride >= bound (bound may be negative). */

@@ -391,8 +391,8 @@ final class PanelConv3d {
         // output columns [lo, hi) of tap kw land inside the input row (the same for every row)
         int[] lo = new int[g.kW()], hi = new int[g.kW()];
         for (int kw = 0; kw < g.kW(); kw++) {
-            lo[kw] = Im2colConv3d.firstInside(g.pW() - kw, sw);
-            hi[kw] = Math.min(ow, Im2colConv3d.firstInside(g.inW() + g.pW() - kw, sw));
+            lo[kw] = Im2colConv3d.firstColumnInside(g, kw);
+            hi[kw] = Im2colConv3d.endColumnInside(g, kw);
         }
         int o = cOff;
         for (int ci = 0; ci < g.cin(); ci++) {
@@ -406,14 +406,13 @@ final class PanelConv3d {
                         for (int h = 0; h < oh; h++) {
                             int ih = h * g.sH() - g.pH() + kh;
                             if (ih < 0 || ih >= g.inH()) continue;
-                            int xr = xc + id * inHW + ih * g.inW() - g.pW() + kw, cr = o + h * ow;
+                            int rowStart = xc + id * inHW + ih * g.inW(), xr = rowStart - g.pW() + kw, cr = o + h * ow;
                             int q = wLo;
                             if (sw == 2) {
                                 // LANES/2 columns at a time, spread to the even lanes of one vector of the row
                                 // (its odd lanes are stored back unchanged; the vector stays inside the row,
                                 // which only this work item touches)
-                                int rowEnd = xr + g.pW() - kw + g.inW();
-                                for (; q + LANES / 2 <= wHi && xr + 2 * q + LANES <= rowEnd; q += LANES / 2) {
+                                for (; q + LANES / 2 <= wHi && xr + 2 * q + LANES <= rowStart + g.inW(); q += LANES / 2) {
                                     FloatVector spread = FloatVector.fromArray(S, c, cr + q).rearrange(SPREAD_TO_EVEN);
                                     int xo = xr + 2 * q;
                                     FloatVector row = FloatVector.fromArray(S, dx, xo);
