@@ -6,7 +6,8 @@ import java.net.*; import java.lang.reflect.*; import java.util.*;
  *   java --add-modules jdk.incubator.vector -cp /tmp/ab -Dwork=fwd2,dW2,dX2,stack ConvAB /tmp/old tensor/target/classes
  *
  * work: fwd1, fwd2 (forward of each layer), dW2, dW1 (weight and bias gradients), dX2 (input
- * gradient of layer 2), stack (all of them with the ReLU between, as `bench --only conv-stack`).
+ * gradient of layer 2), stack (all of them with the ReLU between, as `bench --only conv-stack`);
+ * peF, peW, pe: the bench's patch embedding (k8 s8, 1 -> 768, [2,1,128^3]): forward, dW + db, both.
  */
 public class ConvAB {
   static float[] rnd(int n, long s){ Random r=new Random(s); float[] a=new float[n]; for(int i=0;i<n;i++) a[i]=(float)r.nextGaussian(); return a;}
@@ -26,6 +27,10 @@ public class ConvAB {
       float[] x=rnd(2*64*64*64,1), w1=rnd(32*27,2), b1=rnd(32,3), w2=rnd(64*32*27,4), b2=rnd(64,5);
       float[] h=rnd(2*32*32*32*32,9), hr=new float[h.length], y=new float[2*64*4096], dy=rnd(2*64*4096,6), dh=new float[h.length];
       float[] dw1=new float[32*27], db1=new float[32], dw2=new float[64*32*27], db2=new float[64];
+      boolean pe = Arrays.stream(works).anyMatch(w -> w.startsWith("pe"));
+      Object g3 = cubic.invoke(null, 2,1,768,128,128,128,8,8,0);
+      float[] x3 = pe ? rnd(2*128*128*128,7) : null, w3 = pe ? rnd(768*512,8) : null, b3 = rnd(768,10), db3 = new float[768];
+      float[] y3 = pe ? new float[2*768*4096] : null, dy3 = pe ? rnd(2*768*4096,11) : null, dw3 = pe ? new float[768*512] : null;
       for (int k = 0; k < works.length; k++) {
         String wk = works[k];
         run[v][k] = () -> { try { switch (wk) {
@@ -34,6 +39,9 @@ public class ConvAB {
           case "dW2": dw.invoke(be, h, dy, dw2, db2, g2); break;
           case "dX2": dx.invoke(be, dy, w2, dh, g2); break;
           case "dW1": dw.invoke(be, x, dh, dw1, db1, g1); break;
+          case "peF": fwd.invoke(be, x3, w3, b3, y3, g3); break;
+          case "peW": dw.invoke(be, x3, dy3, dw3, db3, g3); break;
+          case "pe": fwd.invoke(be, x3, w3, b3, y3, g3); dw.invoke(be, x3, dy3, dw3, db3, g3); break;
           default:
             fwd.invoke(be, x, w1, b1, h, g1); for (int i = 0; i < h.length; i++) hr[i] = Math.max(h[i], 0f);
             fwd.invoke(be, hr, w2, b2, y, g2); dw.invoke(be, hr, dy, dw2, db2, g2); dx.invoke(be, dy, w2, dh, g2);

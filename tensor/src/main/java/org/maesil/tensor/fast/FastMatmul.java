@@ -84,8 +84,24 @@ public final class FastMatmul {
      * op(A)[i, p] = transA ? a[aOff + p*lda + i] : a[aOff + i*lda + p] and
      * op(B)[p, j] = transB ? b[bOff + j*ldb + p] : b[bOff + p*ldb + j].
      */
-    public synchronized void gemm(float[] a, int aOff, int lda, boolean transA,
-                                  float[] b, int bOff, int ldb, boolean transB,
+    public void gemm(float[] a, int aOff, int lda, boolean transA,
+                     float[] b, int bOff, int ldb, boolean transB,
+                     float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
+        gemm(a, aOff, lda, transA, (p0, kc, q0, q1, dst, dstOff) -> Packing.packB(b, bOff, ldb, transB, n, p0, kc, q0, q1, dst, dstOff),
+                c, cOff, ldc, m, n, k, accumulate);
+    }
+
+    /**
+     * Where the B panels come from: writes the packed panels [q0, q1) of op(B)[p0 .. p0+kc, 0 .. n),
+     * panel q from dst[dstOff + q*NR*kc], in {@link Packing}'s layout (columns past n zero).
+     * {@link Packing#packB} reads them from a matrix; {@link PatchPanels} from a volume.
+     */
+    public interface PanelSource {
+        void pack(int p0, int kc, int q0, int q1, float[] dst, int dstOff);
+    }
+
+    /** As above, with op(B) [k x n] given by the panels its source packs. */
+    public synchronized void gemm(float[] a, int aOff, int lda, boolean transA, PanelSource bPanels,
                                   float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate) {
         if (m <= 0 || n <= 0) return;
         if (k <= 0) {
@@ -125,7 +141,7 @@ public final class FastMatmul {
             parallel.forRange(kBlocks * nPanels, Math.max(1, kBlocks * nPanels / (4 * parallel.threads())), (s, e) -> {
                 for (int t = s; t < e; t++) {
                     int p0 = (t / nPanels) * KC, q = t % nPanels;
-                    Packing.packB(b, bOff, ldb, transB, n, p0, Math.min(KC, k - p0), q, q + 1, pb, p0 * nPad);
+                    bPanels.pack(p0, Math.min(KC, k - p0), q, q + 1, pb, p0 * nPad);
                 }
                 if (shareA) {
                     for (int t = s; t < e; t++) { // the same ranges over (row block, KC block) items
@@ -154,7 +170,7 @@ public final class FastMatmul {
             final boolean acc = accumulate || p0 > 0;
             // 1. pack this KC block of B (parallel over panels)
             parallel.forRange(nPanels, Math.max(1, nPanels / (4 * parallel.threads())),
-                    (q0, q1) -> Packing.packB(b, bOff, ldb, transB, n, pStart, kc, q0, q1, pb));
+                    (q0, q1) -> bPanels.pack(pStart, kc, q0, q1, pb, 0));
             // 2. multiply, one work item = (row block, column chunk)
             parallel.forRange(rowBlocks * chunks, 1, (s, e) -> {
                 for (int item = s; item < e; item++) {

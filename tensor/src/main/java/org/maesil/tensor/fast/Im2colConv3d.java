@@ -18,13 +18,14 @@ import org.maesil.tensor.Parallel;
  *   dx:         dcol[K, P]     = W^T[K, cout] . dy[n][cout, P],  then col2im: dx += scatter of dcol
  * </pre>
  * When kernel == stride and there is no padding (the patch embedding) the patches do not
- * overlap: x is unfolded patch-major (pt[P, K], the transpose of col, gathered from contiguous
- * runs of x, so x is read in order) and the convolution is a plain matrix product with pt.
+ * overlap and the convolution is a plain matrix product with the patch matrix P[P, K] (the
+ * transpose of col): forward and dW pack P's panels straight from x ({@link PatchPanels}), dx
+ * multiplies into a patch-major dP and puts its rows back into the volume.
  *
  * <p>General (overlapping) convolutions run forward, dW and dx through {@link PanelConv3d}
  * instead, which gathers the unfolded input straight into per-thread packed panels (no full
- * col matrix); the im2col + matmul path below remains for the patch embedding, for dx planes
- * too large for a per-thread buffer, and for tests (usePanels false).
+ * col matrix); the im2col + matmul path below remains for dx planes too large for a
+ * per-thread buffer, and for tests (usePanels false).
  *
  * <p>Blocking: col would be K*P floats per sample (e.g. 864 x 32768 for a 32-channel 3^3
  * layer at 64^3), so P is cut into chunks of whole output planes (od) of at most
@@ -83,20 +84,21 @@ public final class Im2colConv3d {
     public synchronized void forward(float[] x, float[] w, float[] bias, float[] y, Conv3dGeometry g) {
         int kk = g.cin() * g.kD() * g.kH() * g.kW();
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
-        float[] c = colBuffer(g);
-        boolean patches = isPatchEmbedding(g);
-        if (!patches && direct != null && DirectConv3d.takes(g)) direct.forward(x, w, y, g);
-        else if (!patches && panels != null) panels.forward(x, w, y, g);
-        for (int n = 0; n < (!patches && panels != null ? 0 : g.n()); n++) {
-            for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
-                int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
-                int yOff = n * g.cout() * p + od0 * plane;
-                if (patches) { // y[cout, chunk] = W[cout, K] . patches[chunk, K]^T
-                    unfoldPatches(x, n, od0, planes, g, c);
-                    mm.gemm(w, 0, kk, false, c, 0, kk, true, y, yOff, p, g.cout(), pc, kk, false);
-                } else {
+        if (isPatchEmbedding(g)) { // y[n][cout, patches] = W[cout, K] . P_n^T, P_n packed straight from x
+            for (int n = 0; n < g.n(); n++) {
+                mm.gemm(w, 0, kk, false, new PatchPanels(x, n, g, true), y, n * g.cout() * p, p, g.cout(), p, kk, false);
+            }
+        } else if (direct != null && DirectConv3d.takes(g)) {
+            direct.forward(x, w, y, g);
+        } else if (panels != null) {
+            panels.forward(x, w, y, g);
+        } else {
+            float[] c = colBuffer(g);
+            for (int n = 0; n < g.n(); n++) {
+                for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
+                    int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
                     im2col(x, n, od0, planes, g, c);
-                    mm.gemm(w, 0, kk, false, c, 0, pc, false, y, yOff, p, g.cout(), pc, kk, false);
+                    mm.gemm(w, 0, kk, false, c, 0, pc, false, y, n * g.cout() * p + od0 * plane, p, g.cout(), pc, kk, false);
                 }
             }
         }
@@ -114,28 +116,25 @@ public final class Im2colConv3d {
     public synchronized void backwardWeight(float[] x, float[] dy, float[] dw, float[] dbias, Conv3dGeometry g) {
         int kk = g.cin() * g.kD() * g.kH() * g.kW();
         int plane = g.outH() * g.outW(), p = g.outD() * plane, ppc = planesPerChunk(g);
-        float[] c = colBuffer(g);
-        boolean first = true, patches = isPatchEmbedding(g);
-        if (!patches && panels != null) {
+        if (isPatchEmbedding(g)) { // dW[cout, K] (+)= dy[n][cout, patches] . P_n, P_n packed straight from x
+            for (int n = 0; n < g.n(); n++) {
+                mm.gemm(dy, n * g.cout() * p, p, false, new PatchPanels(x, n, g, false), dw, 0, kk, g.cout(), kk, p, n > 0);
+            }
+        } else if (panels != null) {
             // K <= NR (e.g. cin 1, 3^3 taps): one column of tiles, the dot-product form is faster
             // (measured 2-3x at 1 -> 32, [2,1,64^3]); larger K: the packed-panel matrix product.
             if (kk <= MicroKernel6x16.NR) panels.backwardWeightDot(x, dy, dw, g);
             else if (direct != null) direct.backwardWeight(x, dy, dw, g);
             else panels.backwardWeight(x, dy, dw, g);
-        }
-        for (int n = 0; n < (!patches && panels != null ? 0 : g.n()); n++) {
-            for (int od0 = 0; od0 < g.outD(); od0 += ppc) {
-                int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
-                if (patches) { // dW[cout, K] (+)= dy[n][cout, chunk] . patches[chunk, K]
-                    unfoldPatches(x, n, od0, planes, g, c);
-                    mm.gemm(dy, n * g.cout() * p + od0 * plane, p, false, c, 0, kk, false, dw, 0, kk,
-                            g.cout(), kk, pc, !first);
-                } else { // dW[cout, K] (+)= dy[n][cout, chunk] . col[K, chunk]^T
+        } else {
+            float[] c = colBuffer(g);
+            for (int n = 0; n < g.n(); n++) {
+                for (int od0 = 0; od0 < g.outD(); od0 += ppc) { // dW[cout, K] (+)= dy[n][cout, chunk] . col[K, chunk]^T
+                    int planes = Math.min(ppc, g.outD() - od0), pc = planes * plane;
                     im2col(x, n, od0, planes, g, c);
                     mm.gemm(dy, n * g.cout() * p + od0 * plane, p, false, c, 0, pc, true, dw, 0, kk,
-                            g.cout(), kk, pc, !first);
+                            g.cout(), kk, pc, n > 0 || od0 > 0);
                 }
-                first = false;
             }
         }
         if (dbias != null) RowVectorOps.sumPerChannel(parallel, dy, dbias, g.n(), g.cout(), p);
@@ -171,33 +170,9 @@ public final class Im2colConv3d {
     }
 
     /**
-     * The patch-major layout (the transpose of col) for kernel = stride, no padding:
-     * pt[(od-od0, oh, ow), (ci, kd, kh, kw)] = x[n, ci, od*kD+kd, oh*kH+kh, ow*kW+kw]; each patch
-     * row is gathered from runs of kW contiguous input voxels, so x is read in order.
+     * dx[n, ...] = the patch rows of dpt put back into the volume (no overlap), with
+     * dpt[(od-od0, oh, ow), (ci, kd, kh, kw)] the gradient of x[n, ci, od*kD+kd, oh*kH+kh, ow*kW+kw].
      */
-    void unfoldPatches(float[] x, int n, int od0, int planes, Conv3dGeometry g, float[] pt) {
-        int kk = g.cin() * g.kD() * g.kH() * g.kW();
-        int oh = g.outH(), ow = g.outW(), inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;
-        parallel.forRange(planes * oh, (s, e) -> {
-            for (int row = s; row < e; row++) {
-                int od = od0 + row / oh, h = row % oh;
-                for (int wq = 0; wq < ow; wq++) {
-                    int o = ((row * ow) + wq) * kk;
-                    for (int ci = 0; ci < g.cin(); ci++) {
-                        for (int kd = 0; kd < g.kD(); kd++) {
-                            for (int kh = 0; kh < g.kH(); kh++, o += g.kW()) {
-                                int src = (n * g.cin() + ci) * inDHW + (od * g.kD() + kd) * inHW
-                                        + (h * g.kH() + kh) * g.inW() + wq * g.kW();
-                                System.arraycopy(x, src, pt, o, g.kW());
-                            }
-                        }
-                    }
-                }
-            }
-        });
-    }
-
-    /** dx[n, ...] = the patch rows of dpt put back where {@link #unfoldPatches} took them (no overlap). */
     void foldPatches(float[] dpt, int n, int od0, int planes, Conv3dGeometry g, float[] dx) {
         int kk = g.cin() * g.kD() * g.kH() * g.kW();
         int oh = g.outH(), ow = g.outW(), inHW = g.inH() * g.inW(), inDHW = g.inD() * inHW;

@@ -83,6 +83,9 @@ class Im2colConv3dTest {
             "2, 3, 5, 7, 6, 5, 3, 2, 1, 2, 1, 3, 1, 0, 2, 50",
             "2, 1, 17, 8, 8, 12, 4, 4, 4, 4, 4, 4, 0, 0, 0, 4194304",
             "1, 2, 7, 9, 11, 10, 4, 4, 4, 4, 4, 4, 0, 0, 0, 200",
+            // patch embedding with its panels packed from the volume: 1024 taps (4 KC blocks of
+            // the matmul), 54 patches per sample (two panels, the second partial), a 2-sample dW sum
+            "2, 2, 13, 16, 24, 72, 8, 8, 8, 8, 8, 8, 0, 0, 0, 4194304",
             "2, 4, 8, 9, 9, 9, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
             "1, 13, 3, 5, 4, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 400",
             // panel paths: cout not a multiple of 6, voxel counts not multiples of the panel width,
