@@ -8,10 +8,12 @@ import java.net.*; import java.lang.reflect.*; import java.util.*;
  *   java --add-modules jdk.incubator.vector -cp /tmp/ab -Dn=1024 -Dt=2 -Drounds=30 SgemmAB /tmp/old tensor/target/classes
  *
  * Prints each side's median and in how many rounds B (the second directory) was faster.
+ * -Dm, -Dk (default n): other shapes, e.g. the patch embedding's -Dm=768 -Dn=4096 -Dk=512
+ * (forward) and -Dm=768 -Dn=512 -Dk=4096 (dW).
  */
 public class SgemmAB {
   public static void main(String[] a) throws Exception {
-    int n = Integer.getInteger("n", 1024), th = Integer.getInteger("t", 2), rounds = Integer.getInteger("rounds", 30);
+    int n = Integer.getInteger("n", 1024), m = Integer.getInteger("m", n), k = Integer.getInteger("k", n), th = Integer.getInteger("t", 2), rounds = Integer.getInteger("rounds", 30);
     Object[] mm = new Object[2]; Method[] gemm = new Method[2];
     for (int v = 0; v < 2; v++) {
       ClassLoader cl = new URLClassLoader(new URL[]{new java.io.File(a[v]).toURI().toURL()}, ClassLoader.getPlatformClassLoader());
@@ -20,13 +22,14 @@ public class SgemmAB {
       mm[v] = fm.getConstructor(par).newInstance(p);
       gemm[v] = fm.getMethod("gemm", float[].class, int.class, int.class, boolean.class, float[].class, int.class, int.class, boolean.class, float[].class, int.class, int.class, int.class, int.class, int.class, boolean.class);
     }
-    Random r = new Random(1); float[] x = new float[n*n], y = new float[n*n], c = new float[n*n];
-    for (int i = 0; i < x.length; i++) { x[i] = (float) r.nextGaussian(); y[i] = (float) r.nextGaussian(); }
+    Random r = new Random(1); float[] x = new float[m*k], y = new float[k*n], c = new float[m*n];
+    for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+    for (int i = 0; i < y.length; i++) y[i] = (float) r.nextGaussian();
     double[][] t = new double[2][rounds];
-    for (int w = 0; w < 15; w++) for (int v = 0; v < 2; v++) gemm[v].invoke(mm[v], x,0,n,false, y,0,n,false, c,0,n, n,n,n, false);
-    for (int i = 0; i < rounds; i++) for (int v = 0; v < 2; v++) { long s = System.nanoTime(); for (int k = 0; k < 3; k++) gemm[v].invoke(mm[v], x,0,n,false, y,0,n,false, c,0,n, n,n,n, false); t[v][i] = (System.nanoTime() - s) / 3e6; }
+    for (int w = 0; w < 15; w++) for (int v = 0; v < 2; v++) gemm[v].invoke(mm[v], x,0,k,false, y,0,n,false, c,0,n, m,n,k, false);
+    for (int i = 0; i < rounds; i++) for (int v = 0; v < 2; v++) { long s = System.nanoTime(); for (int j = 0; j < 3; j++) gemm[v].invoke(mm[v], x,0,k,false, y,0,n,false, c,0,n, m,n,k, false); t[v][i] = (System.nanoTime() - s) / 3e6; }
     int wins = 0; for (int i = 0; i < rounds; i++) if (t[1][i] < t[0][i]) wins++;
-    for (int v = 0; v < 2; v++) { double[] s = t[v].clone(); Arrays.sort(s); System.out.printf("%s: median %.2f ms (%.0f GFLOP/s)%n", v == 0 ? "A" : "B", s[rounds/2], 2.0*n*n*n/s[rounds/2]/1e6); }
+    for (int v = 0; v < 2; v++) { double[] s = t[v].clone(); Arrays.sort(s); System.out.printf("%s: median %.2f ms (%.0f GFLOP/s)%n", v == 0 ? "A" : "B", s[rounds/2], 2.0*m*n*k/s[rounds/2]/1e6); }
     System.out.printf("B faster in %d of %d rounds%n", wins, rounds);
     System.exit(0);
   }
