@@ -213,12 +213,9 @@ final class DirectConv3d {
                            float[] dt, int dOff, int ld, float[] wt, int wOff, boolean accumulate) {
         int t0 = xOff + tap[k0], t1 = xOff + tap[k0 + 1], t2 = xOff + tap[k0 + 2];
         int t3 = xOff + tap[k0 + 3], t4 = xOff + tap[k0 + 4], t5 = xOff + tap[k0 + 5];
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
         for (int v = 0; v < vn; v++) {
             int o = vox[v0 + v], bo = dOff + v * ld;
             FloatVector b0 = FloatVector.fromArray(S, dt, bo);
@@ -236,28 +233,22 @@ final class DirectConv3d {
             a = FloatVector.broadcast(S, xp[t5 + o]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
+        // one block of stores, adds in registers first (the form MicroKernel6x16.tile explains)
         int o0 = wOff, o1 = wOff + ld, o2 = wOff + 2 * ld, o3 = wOff + 3 * ld, o4 = wOff + 4 * ld, o5 = wOff + 5 * ld;
         if (accumulate) {
-            FloatVector.fromArray(S, wt, o0).add(c00).intoArray(wt, o0);
-            FloatVector.fromArray(S, wt, o0 + LANES).add(c01).intoArray(wt, o0 + LANES);
-            FloatVector.fromArray(S, wt, o1).add(c10).intoArray(wt, o1);
-            FloatVector.fromArray(S, wt, o1 + LANES).add(c11).intoArray(wt, o1 + LANES);
-            FloatVector.fromArray(S, wt, o2).add(c20).intoArray(wt, o2);
-            FloatVector.fromArray(S, wt, o2 + LANES).add(c21).intoArray(wt, o2 + LANES);
-            FloatVector.fromArray(S, wt, o3).add(c30).intoArray(wt, o3);
-            FloatVector.fromArray(S, wt, o3 + LANES).add(c31).intoArray(wt, o3 + LANES);
-            FloatVector.fromArray(S, wt, o4).add(c40).intoArray(wt, o4);
-            FloatVector.fromArray(S, wt, o4 + LANES).add(c41).intoArray(wt, o4 + LANES);
-            FloatVector.fromArray(S, wt, o5).add(c50).intoArray(wt, o5);
-            FloatVector.fromArray(S, wt, o5 + LANES).add(c51).intoArray(wt, o5 + LANES);
-        } else {
-            c00.intoArray(wt, o0); c01.intoArray(wt, o0 + LANES);
-            c10.intoArray(wt, o1); c11.intoArray(wt, o1 + LANES);
-            c20.intoArray(wt, o2); c21.intoArray(wt, o2 + LANES);
-            c30.intoArray(wt, o3); c31.intoArray(wt, o3 + LANES);
-            c40.intoArray(wt, o4); c41.intoArray(wt, o4 + LANES);
-            c50.intoArray(wt, o5); c51.intoArray(wt, o5 + LANES);
+            c00 = c00.add(FloatVector.fromArray(S, wt, o0)); c01 = c01.add(FloatVector.fromArray(S, wt, o0 + LANES));
+            c10 = c10.add(FloatVector.fromArray(S, wt, o1)); c11 = c11.add(FloatVector.fromArray(S, wt, o1 + LANES));
+            c20 = c20.add(FloatVector.fromArray(S, wt, o2)); c21 = c21.add(FloatVector.fromArray(S, wt, o2 + LANES));
+            c30 = c30.add(FloatVector.fromArray(S, wt, o3)); c31 = c31.add(FloatVector.fromArray(S, wt, o3 + LANES));
+            c40 = c40.add(FloatVector.fromArray(S, wt, o4)); c41 = c41.add(FloatVector.fromArray(S, wt, o4 + LANES));
+            c50 = c50.add(FloatVector.fromArray(S, wt, o5)); c51 = c51.add(FloatVector.fromArray(S, wt, o5 + LANES));
         }
+        c00.intoArray(wt, o0); c01.intoArray(wt, o0 + LANES);
+        c10.intoArray(wt, o1); c11.intoArray(wt, o1 + LANES);
+        c20.intoArray(wt, o2); c21.intoArray(wt, o2 + LANES);
+        c30.intoArray(wt, o3); c31.intoArray(wt, o3 + LANES);
+        c40.intoArray(wt, o4); c41.intoArray(wt, o4 + LANES);
+        c50.intoArray(wt, o5); c51.intoArray(wt, o5 + LANES);
     }
 
     /** Offset in xp of output row r = (n, od, oh): ((n*Dp + od*sD)*Hp + oh*sH)*cin*L. */
@@ -278,12 +269,9 @@ final class DirectConv3d {
      */
     static void tile(float[] pw, int pOff, float[] xp, int[] tap, int k0, int kb, int xA, int xB,
                      float[] y, int yA, int yB, int ldy, int rows, int colsA, int colsB, boolean accumulate, float[] sc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
         for (int k = 0; k < kb; k++) {
             int ao = pOff + k * MR, t = tap[k0 + k];
             FloatVector b0 = FloatVector.fromArray(S, xp, xA + t);
@@ -301,35 +289,30 @@ final class DirectConv3d {
             a = FloatVector.broadcast(S, pw[ao + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
-        // written out as in MicroKernel6x16: no helper taking vectors, no vector merged across branches
-        if (rows == MR && colsA == LANES && colsB == LANES) {
-            int a0 = yA, a1 = yA + ldy, a2 = yA + 2 * ldy, a3 = yA + 3 * ldy, a4 = yA + 4 * ldy, a5 = yA + 5 * ldy;
-            int b0 = yB, b1 = yB + ldy, b2 = yB + 2 * ldy, b3 = yB + 3 * ldy, b4 = yB + 4 * ldy, b5 = yB + 5 * ldy;
-            if (accumulate) {
-                FloatVector.fromArray(S, y, a0).add(c00).intoArray(y, a0); FloatVector.fromArray(S, y, b0).add(c01).intoArray(y, b0);
-                FloatVector.fromArray(S, y, a1).add(c10).intoArray(y, a1); FloatVector.fromArray(S, y, b1).add(c11).intoArray(y, b1);
-                FloatVector.fromArray(S, y, a2).add(c20).intoArray(y, a2); FloatVector.fromArray(S, y, b2).add(c21).intoArray(y, b2);
-                FloatVector.fromArray(S, y, a3).add(c30).intoArray(y, a3); FloatVector.fromArray(S, y, b3).add(c31).intoArray(y, b3);
-                FloatVector.fromArray(S, y, a4).add(c40).intoArray(y, a4); FloatVector.fromArray(S, y, b4).add(c41).intoArray(y, b4);
-                FloatVector.fromArray(S, y, a5).add(c50).intoArray(y, a5); FloatVector.fromArray(S, y, b5).add(c51).intoArray(y, b5);
-            } else {
-                c00.intoArray(y, a0); c01.intoArray(y, b0);
-                c10.intoArray(y, a1); c11.intoArray(y, b1);
-                c20.intoArray(y, a2); c21.intoArray(y, b2);
-                c30.intoArray(y, a3); c31.intoArray(y, b3);
-                c40.intoArray(y, a4); c41.intoArray(y, b4);
-                c50.intoArray(y, a5); c51.intoArray(y, b5);
-            }
-            return;
-        }
-        // edge tile or a later block of k: spill, then store or add the valid part
+        // A full tile is stored straight into y; an edge tile (or one whose segments are short)
+        // into sc (rows 2 vectors apart, segment B from LANES), and its valid part copied from
+        // there: one block of stores, adds in registers first (the form MicroKernel6x16.tile explains).
+        boolean full = rows == MR && colsA == LANES && colsB == LANES;
         int nr = 2 * LANES;
-        c00.intoArray(sc, 0); c01.intoArray(sc, LANES);
-        c10.intoArray(sc, nr); c11.intoArray(sc, nr + LANES);
-        c20.intoArray(sc, 2 * nr); c21.intoArray(sc, 2 * nr + LANES);
-        c30.intoArray(sc, 3 * nr); c31.intoArray(sc, 3 * nr + LANES);
-        c40.intoArray(sc, 4 * nr); c41.intoArray(sc, 4 * nr + LANES);
-        c50.intoArray(sc, 5 * nr); c51.intoArray(sc, 5 * nr + LANES);
+        float[] dst = full ? y : sc;
+        int ld = full ? ldy : nr;
+        int a0 = full ? yA : 0, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld;
+        int b0 = full ? yB : LANES, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld, b4 = b3 + ld, b5 = b4 + ld;
+        if (full && accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, y, a0)); c01 = c01.add(FloatVector.fromArray(S, y, b0));
+            c10 = c10.add(FloatVector.fromArray(S, y, a1)); c11 = c11.add(FloatVector.fromArray(S, y, b1));
+            c20 = c20.add(FloatVector.fromArray(S, y, a2)); c21 = c21.add(FloatVector.fromArray(S, y, b2));
+            c30 = c30.add(FloatVector.fromArray(S, y, a3)); c31 = c31.add(FloatVector.fromArray(S, y, b3));
+            c40 = c40.add(FloatVector.fromArray(S, y, a4)); c41 = c41.add(FloatVector.fromArray(S, y, b4));
+            c50 = c50.add(FloatVector.fromArray(S, y, a5)); c51 = c51.add(FloatVector.fromArray(S, y, b5));
+        }
+        c00.intoArray(dst, a0); c01.intoArray(dst, b0);
+        c10.intoArray(dst, a1); c11.intoArray(dst, b1);
+        c20.intoArray(dst, a2); c21.intoArray(dst, b2);
+        c30.intoArray(dst, a3); c31.intoArray(dst, b3);
+        c40.intoArray(dst, a4); c41.intoArray(dst, b4);
+        c50.intoArray(dst, a5); c51.intoArray(dst, b5);
+        if (full) return;
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < colsA; j++) {
                 int o = yA + r * ldy + j;

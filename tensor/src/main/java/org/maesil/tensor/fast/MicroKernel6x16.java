@@ -35,12 +35,9 @@ final class MicroKernel6x16 {
     static void tile(float[] ap, int aOff, float[] bp, int bOff, int kc,
                      float[] c, int cOff, int ldc, int rows, int cols, boolean accumulate,
                      float[] scratch, int so) {
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero;
+        FloatVector c30 = zero, c31 = zero, c40 = zero, c41 = zero, c50 = zero, c51 = zero;
         for (int p = 0; p < kc; p++) {
             int ao = aOff + p * MR, bo = bOff + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bo);
@@ -58,40 +55,32 @@ final class MicroKernel6x16 {
             a = FloatVector.broadcast(S, ap[ao + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
-        // The stores are written out (no helper method, no vector merged across branches): a
-        // vector that C2 cannot prove stays in registers gets boxed on the heap, every step.
-        if (rows == MR && cols == NR) {
-            int o0 = cOff, o1 = cOff + ldc, o2 = cOff + 2 * ldc, o3 = cOff + 3 * ldc, o4 = cOff + 4 * ldc, o5 = cOff + 5 * ldc;
-            if (accumulate) {
-                FloatVector.fromArray(S, c, o0).add(c00).intoArray(c, o0);
-                FloatVector.fromArray(S, c, o0 + LANES).add(c01).intoArray(c, o0 + LANES);
-                FloatVector.fromArray(S, c, o1).add(c10).intoArray(c, o1);
-                FloatVector.fromArray(S, c, o1 + LANES).add(c11).intoArray(c, o1 + LANES);
-                FloatVector.fromArray(S, c, o2).add(c20).intoArray(c, o2);
-                FloatVector.fromArray(S, c, o2 + LANES).add(c21).intoArray(c, o2 + LANES);
-                FloatVector.fromArray(S, c, o3).add(c30).intoArray(c, o3);
-                FloatVector.fromArray(S, c, o3 + LANES).add(c31).intoArray(c, o3 + LANES);
-                FloatVector.fromArray(S, c, o4).add(c40).intoArray(c, o4);
-                FloatVector.fromArray(S, c, o4 + LANES).add(c41).intoArray(c, o4 + LANES);
-                FloatVector.fromArray(S, c, o5).add(c50).intoArray(c, o5);
-                FloatVector.fromArray(S, c, o5 + LANES).add(c51).intoArray(c, o5 + LANES);
-            } else {
-                c00.intoArray(c, o0); c01.intoArray(c, o0 + LANES);
-                c10.intoArray(c, o1); c11.intoArray(c, o1 + LANES);
-                c20.intoArray(c, o2); c21.intoArray(c, o2 + LANES);
-                c30.intoArray(c, o3); c31.intoArray(c, o3 + LANES);
-                c40.intoArray(c, o4); c41.intoArray(c, o4 + LANES);
-                c50.intoArray(c, o5); c51.intoArray(c, o5 + LANES);
-            }
-            return;
+        // A full tile is stored straight into C; an edge tile into scratch (rows NR apart), and
+        // its valid part copied from there. One block of stores serves both, and one zero()
+        // starts all accumulators: C2 inlines every written-out Vector API call with its whole
+        // template, and in some JVMs its inlining budget ran out before the last calls of this
+        // method, which then ran the Vector API's Java fallback with boxed vectors (separate
+        // store blocks for accumulate / store / edge: the small MAE step at 105-150 ms instead
+        // of 65-80 in 5 of 42 JVMs, the last rows' stores in the fallback; this form: 0 of 40).
+        boolean full = rows == MR && cols == NR;
+        float[] dst = full ? c : scratch;
+        int ld = full ? ldc : NR;
+        int o0 = full ? cOff : so, o1 = o0 + ld, o2 = o1 + ld, o3 = o2 + ld, o4 = o3 + ld, o5 = o4 + ld;
+        if (full && accumulate) {
+            c00 = c00.add(FloatVector.fromArray(S, c, o0)); c01 = c01.add(FloatVector.fromArray(S, c, o0 + LANES));
+            c10 = c10.add(FloatVector.fromArray(S, c, o1)); c11 = c11.add(FloatVector.fromArray(S, c, o1 + LANES));
+            c20 = c20.add(FloatVector.fromArray(S, c, o2)); c21 = c21.add(FloatVector.fromArray(S, c, o2 + LANES));
+            c30 = c30.add(FloatVector.fromArray(S, c, o3)); c31 = c31.add(FloatVector.fromArray(S, c, o3 + LANES));
+            c40 = c40.add(FloatVector.fromArray(S, c, o4)); c41 = c41.add(FloatVector.fromArray(S, c, o4 + LANES));
+            c50 = c50.add(FloatVector.fromArray(S, c, o5)); c51 = c51.add(FloatVector.fromArray(S, c, o5 + LANES));
         }
-        // Edge tile: spill the registers, then copy the valid rows x cols part.
-        c00.intoArray(scratch, so + 0 * NR); c01.intoArray(scratch, so + 0 * NR + LANES);
-        c10.intoArray(scratch, so + 1 * NR); c11.intoArray(scratch, so + 1 * NR + LANES);
-        c20.intoArray(scratch, so + 2 * NR); c21.intoArray(scratch, so + 2 * NR + LANES);
-        c30.intoArray(scratch, so + 3 * NR); c31.intoArray(scratch, so + 3 * NR + LANES);
-        c40.intoArray(scratch, so + 4 * NR); c41.intoArray(scratch, so + 4 * NR + LANES);
-        c50.intoArray(scratch, so + 5 * NR); c51.intoArray(scratch, so + 5 * NR + LANES);
+        c00.intoArray(dst, o0); c01.intoArray(dst, o0 + LANES);
+        c10.intoArray(dst, o1); c11.intoArray(dst, o1 + LANES);
+        c20.intoArray(dst, o2); c21.intoArray(dst, o2 + LANES);
+        c30.intoArray(dst, o3); c31.intoArray(dst, o3 + LANES);
+        c40.intoArray(dst, o4); c41.intoArray(dst, o4 + LANES);
+        c50.intoArray(dst, o5); c51.intoArray(dst, o5 + LANES);
+        if (full) return;
         for (int r = 0; r < rows; r++) {
             int ci = cOff + r * ldc;
             for (int j = 0; j < cols; j++) {

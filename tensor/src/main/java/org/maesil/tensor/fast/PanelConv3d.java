@@ -506,10 +506,9 @@ final class PanelConv3d {
      * accumulators, added lane by lane to the work item's partial sums.
      */
     static void dotTile(float[] dyp, int d0, int vPad, float[] cb, int cbOff, int len, float[] part, int partOff, int c0, int j0) {
-        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S), a02 = FloatVector.zero(S), a03 = FloatVector.zero(S);
-        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S), a12 = FloatVector.zero(S), a13 = FloatVector.zero(S);
-        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S), a22 = FloatVector.zero(S), a23 = FloatVector.zero(S);
-        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S), a32 = FloatVector.zero(S), a33 = FloatVector.zero(S);
+        FloatVector zero = FloatVector.zero(S); // one call for all accumulators (see MicroKernel6x16.tile)
+        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+        FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero, a30 = zero, a31 = zero, a32 = zero, a33 = zero;
         int e0 = d0, e1 = d0 + vPad, e2 = d0 + 2 * vPad, e3 = d0 + 3 * vPad;
         int f0 = cbOff, f1 = cbOff + DOT_BLOCK, f2 = cbOff + 2 * DOT_BLOCK, f3 = cbOff + 3 * DOT_BLOCK;
         for (int t = 0; t < len; t += LANES) {
