@@ -90,7 +90,7 @@ public final class BenchRows {
         Measurement.Work mm = matmul(be, 192);
         Measurement.Work att = attention(be, 2, 200, 64);
         Measurement.Work conv = convStack(be, Conv3dGeometry.cubic(1, 1, 8, 32, 32, 32, 3, 2, 1),
-                Conv3dGeometry.cubic(1, 8, 16, 16, 16, 16, 3, 2, 1));
+                Conv3dGeometry.cubic(1, 8, 64, 16, 16, 16, 3, 2, 1));
         Measurement.Work pe = patchEmbed(be, Conv3dGeometry.cubic(1, 1, 32, 32, 32, 32, 8, 8, 0));
         for (int i = 0; i < 40; i++) {
             mm.run();

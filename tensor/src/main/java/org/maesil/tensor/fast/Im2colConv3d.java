@@ -60,11 +60,16 @@ public final class Im2colConv3d {
      * keeps the forward on the gathered panels even where {@link DirectConv3d} takes it.
      */
     Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget, boolean usePanels, boolean useDirect) {
+        this(parallel, mm, colBudget, usePanels, useDirect, MicroKernel6x16.LANES >= 16);
+    }
+
+    /** As above; wideTiles: whether {@link DirectConv3d} runs its wide (24-accumulator) tiles. */
+    Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget, boolean usePanels, boolean useDirect, boolean wideTiles) {
         this.parallel = parallel;
         this.mm = mm;
         this.colBudget = colBudget;
         this.panels = usePanels ? new PanelConv3d(parallel) : null;
-        this.direct = usePanels && useDirect ? new DirectConv3d(parallel, panels) : null;
+        this.direct = usePanels && useDirect ? new DirectConv3d(parallel, panels, wideTiles) : null;
     }
 
     /** Output planes (od) per chunk so that K * planes * outH * outW <= the budget (at least 1). */

@@ -104,6 +104,11 @@ class Im2colConv3dTest {
             "1, 2, 5, 7, 7, 98, 3, 3, 5, 3, 3, 3, 2, 1, 2, 4194304",
             "1, 40, 7, 4, 4, 18, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
             "2, 32, 64, 8, 8, 32, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            // wide tiles: dW with 4 vectors of channels (cout 40 and 64 pad to 64; 33 to 64), forward
+            // segment counts that leave groups of 1, 2 and 3 at the end, rows of 1.5 vectors
+            "1, 3, 40, 5, 6, 40, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
+            "1, 2, 33, 3, 3, 17, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
+            "2, 2, 64, 5, 7, 24, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
     })
     void matchesDirectFloat64Convolution(int n, int cin, int cout, int inD, int inH, int inW, int kD, int kH, int kW,
                                          int sD, int sH, int sW, int pD, int pH, int pW, int budget) {
@@ -111,19 +116,20 @@ class Im2colConv3dTest {
         float[] x = FastMatmulTest.random(g.inputSize(), 1), w = FastMatmulTest.random(g.weightSize(), 2);
         float[] b = FastMatmulTest.random(cout, 3), dy = FastMatmulTest.random(g.outputSize(), 4);
         Reference ref = new Reference(x, w, b, dy, g);
-        check(x, w, b, dy, ref, g, budget, false, false);
-        check(x, w, b, dy, ref, g, budget, true, false);
-        check(x, w, b, dy, ref, g, budget, true, true);
+        check(x, w, b, dy, ref, g, budget, false, false, false);
+        check(x, w, b, dy, ref, g, budget, true, false, false);
+        check(x, w, b, dy, ref, g, budget, true, true, false);
+        check(x, w, b, dy, ref, g, budget, true, true, true);
     }
 
-    /** One fast configuration against the reference, and 1 vs 2 threads bit for bit. */
+    /** One fast configuration against the reference, and 1 vs 2 threads bit for bit (wide: the direct path's wide tiles). */
     static void check(float[] x, float[] w, float[] b, float[] dy, Reference ref, Conv3dGeometry g, int budget,
-                      boolean usePanels, boolean useDirect) {
+                      boolean usePanels, boolean useDirect, boolean wide) {
         int n = g.n(), cin = g.cin(), cout = g.cout(), kD = g.kD(), kH = g.kH(), kW = g.kW();
         float[][] results = new float[2][];
         int t = 0;
         for (Parallel par : new Parallel[] {one, two}) {
-            Im2colConv3d conv = new Im2colConv3d(par, new FastMatmul(par), budget, usePanels, useDirect);
+            Im2colConv3d conv = new Im2colConv3d(par, new FastMatmul(par), budget, usePanels, useDirect, wide);
             float[] y = new float[g.outputSize()], dx = new float[g.inputSize()];
             float[] dw = new float[g.weightSize()], db = new float[cout];
             java.util.Arrays.fill(dx, 7f); // must be overwritten
@@ -145,6 +151,6 @@ class Im2colConv3dTest {
             System.arraycopy(db, 0, all, y.length + dx.length + dw.length, db.length);
             results[t++] = all;
         }
-        assertThat(results[1]).as("1 vs 2 threads, bit for bit (panels %s, direct %s)", usePanels, useDirect).isEqualTo(results[0]);
+        assertThat(results[1]).as("1 vs 2 threads, bit for bit (panels %s, direct %s, wide %s)", usePanels, useDirect, wide).isEqualTo(results[0]);
     }
 }
