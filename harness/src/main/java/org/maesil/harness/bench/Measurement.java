@@ -9,7 +9,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Times one piece of work: warm-up runs, a wait for the JIT to go quiet, then timed runs;
+ * Times one piece of work: warm-up runs (a row's count, and at least a second of them), a wait
+ * for the JIT to go quiet, then timed runs;
  * reports the median and the minimum, and the peak Java heap while the timed runs ran.
  *
  * <p>Memory, three ways: the live heap after the timed runs and a full collection, while the
@@ -55,10 +56,19 @@ public final class Measurement {
         }
     }
 
+    /**
+     * Shortest warm-up: the JIT keeps replacing code for a while after the first runs. Measured
+     * run by run after 3 warm-ups: the conv stack took 30-40 ms for its first 5 runs, 26-31 ms
+     * around the 15th and 20 ms from the 20th on; matmul 1024^3 9-15 ms for its first 10, then 7.
+     */
+    static final long MIN_WARMUP_NANOS = 1_000_000_000L;
+
+    /** Times `reps` runs of the work after at least `warmup` runs and at least {@link #MIN_WARMUP_NANOS} of them. */
     public static Timing time(Work work, int warmup, int reps) throws Exception {
         System.gc();
         resetPeaks();
-        for (int i = 0; i < warmup; i++) work.run();
+        long warmStart = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - warmStart < MIN_WARMUP_NANOS; i++) work.run();
         waitForJitQuiet();
         double[] ms = new double[reps];
         long[] stat0 = procStat();

@@ -206,6 +206,7 @@ final class DirectConv3d {
         // blocks in order, and per block through its panels and the channel chunks (x read once)
         int kPanels = kkPad / MR, groups = Math.min(kPanels, DW_ITEMS), perGroup = (kPanels + groups - 1) / groups;
         parallel.forRange((kPanels + perGroup - 1) / perGroup, 1, (s, e) -> {
+            float[] sc = scratch.get();
             for (int item = s; item < e; item++) {
                 int q0 = item * perGroup, q1 = Math.min(kPanels, q0 + perGroup);
                 for (int n = 0; n < nb; n++) {
@@ -215,8 +216,8 @@ final class DirectConv3d {
                             for (int c0 = 0; c0 < coutP; c0 += chunk) {
                                 int dOff = (n * p + v0) * coutP + c0, wOff = q * MR * coutP + c0;
                                 boolean acc = n > 0 || v0 > 0;
-                                if (wideW) tileWeightWide(xp, tap, q * MR, vox, v0, vn, n * sampleStride, dt, dOff, coutP, wt, wOff, acc);
-                                else tileWeight(xp, tap, q * MR, vox, v0, vn, n * sampleStride, dt, dOff, coutP, wt, wOff, acc);
+                                if (wideW) tileWeightWide(xp, tap, q * MR, vox, v0, vn, n * sampleStride, dt, dOff, coutP, wt, wOff, acc, sc);
+                                else tileWeight(xp, tap, q * MR, vox, v0, vn, n * sampleStride, dt, dOff, coutP, wt, wOff, acc, sc);
                             }
                         }
                     }
@@ -235,7 +236,7 @@ final class DirectConv3d {
      * for r < 6, j < 2 vectors (ld = the padded channel count, a multiple of 2 vectors).
      */
     static void tileWeight(float[] xp, int[] tap, int k0, int[] vox, int v0, int vn, int xOff,
-                           float[] dt, int dOff, int ld, float[] wt, int wOff, boolean accumulate) {
+                           float[] dt, int dOff, int ld, float[] wt, int wOff, boolean accumulate, float[] sc) {
         int t0 = xOff + tap[k0], t1 = xOff + tap[k0 + 1], t2 = xOff + tap[k0 + 2];
         int t3 = xOff + tap[k0 + 3], t4 = xOff + tap[k0 + 4], t5 = xOff + tap[k0 + 5];
         FloatVector zero = FloatVector.zero(S);
@@ -258,22 +259,17 @@ final class DirectConv3d {
             a = FloatVector.broadcast(S, xp[t5 + o]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
-        // one block of stores, adds in registers first (the form MicroKernel6x16.tile explains)
-        int o0 = wOff, o1 = wOff + ld, o2 = wOff + 2 * ld, o3 = wOff + 3 * ld, o4 = wOff + 4 * ld, o5 = wOff + 5 * ld;
-        if (accumulate) {
-            c00 = c00.add(FloatVector.fromArray(S, wt, o0)); c01 = c01.add(FloatVector.fromArray(S, wt, o0 + LANES));
-            c10 = c10.add(FloatVector.fromArray(S, wt, o1)); c11 = c11.add(FloatVector.fromArray(S, wt, o1 + LANES));
-            c20 = c20.add(FloatVector.fromArray(S, wt, o2)); c21 = c21.add(FloatVector.fromArray(S, wt, o2 + LANES));
-            c30 = c30.add(FloatVector.fromArray(S, wt, o3)); c31 = c31.add(FloatVector.fromArray(S, wt, o3 + LANES));
-            c40 = c40.add(FloatVector.fromArray(S, wt, o4)); c41 = c41.add(FloatVector.fromArray(S, wt, o4 + LANES));
-            c50 = c50.add(FloatVector.fromArray(S, wt, o5)); c51 = c51.add(FloatVector.fromArray(S, wt, o5 + LANES));
-        }
-        c00.intoArray(wt, o0); c01.intoArray(wt, o0 + LANES);
-        c10.intoArray(wt, o1); c11.intoArray(wt, o1 + LANES);
-        c20.intoArray(wt, o2); c21.intoArray(wt, o2 + LANES);
-        c30.intoArray(wt, o3); c31.intoArray(wt, o3 + LANES);
-        c40.intoArray(wt, o4); c41.intoArray(wt, o4 + LANES);
-        c50.intoArray(wt, o5); c51.intoArray(wt, o5 + LANES);
+        // one block of stores (the form MicroKernel6x16.tile explains): into wt, or, when adding to
+        // it, into sc, added by addRows (a second block of loads and adds here: fallbacks, see tile)
+        float[] dst = accumulate ? sc : wt;
+        int st = accumulate ? 2 * LANES : ld, o0 = accumulate ? 0 : wOff, o1 = o0 + st, o2 = o1 + st, o3 = o2 + st, o4 = o3 + st, o5 = o4 + st;
+        c00.intoArray(dst, o0); c01.intoArray(dst, o0 + LANES);
+        c10.intoArray(dst, o1); c11.intoArray(dst, o1 + LANES);
+        c20.intoArray(dst, o2); c21.intoArray(dst, o2 + LANES);
+        c30.intoArray(dst, o3); c31.intoArray(dst, o3 + LANES);
+        c40.intoArray(dst, o4); c41.intoArray(dst, o4 + LANES);
+        c50.intoArray(dst, o5); c51.intoArray(dst, o5 + LANES);
+        if (accumulate) addRows(sc, 2 * LANES, wt, wOff, ld);
     }
 
     /**
@@ -281,7 +277,7 @@ final class DirectConv3d {
      * for r < 6, j < 4 vectors: the wide form of {@link #tileWeight} (24 accumulators).
      */
     static void tileWeightWide(float[] xp, int[] tap, int k0, int[] vox, int v0, int vn, int xOff,
-                               float[] dt, int dOff, int ld, float[] wt, int wOff, boolean accumulate) {
+                               float[] dt, int dOff, int ld, float[] wt, int wOff, boolean accumulate, float[] sc) {
         int t0 = xOff + tap[k0], t1 = xOff + tap[k0 + 1], t2 = xOff + tap[k0 + 2];
         int t3 = xOff + tap[k0 + 3], t4 = xOff + tap[k0 + 4], t5 = xOff + tap[k0 + 5];
         FloatVector zero = FloatVector.zero(S);
@@ -308,28 +304,17 @@ final class DirectConv3d {
             a = FloatVector.broadcast(S, xp[t5 + o]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52); c53 = a.fma(b3, c53);
         }
-        // one block of stores, adds in registers first (the form MicroKernel6x16.tile explains)
-        int o0 = wOff, o1 = wOff + ld, o2 = wOff + 2 * ld, o3 = wOff + 3 * ld, o4 = wOff + 4 * ld, o5 = wOff + 5 * ld;
-        if (accumulate) {
-            c00 = c00.add(FloatVector.fromArray(S, wt, o0)); c01 = c01.add(FloatVector.fromArray(S, wt, o0 + LANES));
-            c02 = c02.add(FloatVector.fromArray(S, wt, o0 + 2 * LANES)); c03 = c03.add(FloatVector.fromArray(S, wt, o0 + 3 * LANES));
-            c10 = c10.add(FloatVector.fromArray(S, wt, o1)); c11 = c11.add(FloatVector.fromArray(S, wt, o1 + LANES));
-            c12 = c12.add(FloatVector.fromArray(S, wt, o1 + 2 * LANES)); c13 = c13.add(FloatVector.fromArray(S, wt, o1 + 3 * LANES));
-            c20 = c20.add(FloatVector.fromArray(S, wt, o2)); c21 = c21.add(FloatVector.fromArray(S, wt, o2 + LANES));
-            c22 = c22.add(FloatVector.fromArray(S, wt, o2 + 2 * LANES)); c23 = c23.add(FloatVector.fromArray(S, wt, o2 + 3 * LANES));
-            c30 = c30.add(FloatVector.fromArray(S, wt, o3)); c31 = c31.add(FloatVector.fromArray(S, wt, o3 + LANES));
-            c32 = c32.add(FloatVector.fromArray(S, wt, o3 + 2 * LANES)); c33 = c33.add(FloatVector.fromArray(S, wt, o3 + 3 * LANES));
-            c40 = c40.add(FloatVector.fromArray(S, wt, o4)); c41 = c41.add(FloatVector.fromArray(S, wt, o4 + LANES));
-            c42 = c42.add(FloatVector.fromArray(S, wt, o4 + 2 * LANES)); c43 = c43.add(FloatVector.fromArray(S, wt, o4 + 3 * LANES));
-            c50 = c50.add(FloatVector.fromArray(S, wt, o5)); c51 = c51.add(FloatVector.fromArray(S, wt, o5 + LANES));
-            c52 = c52.add(FloatVector.fromArray(S, wt, o5 + 2 * LANES)); c53 = c53.add(FloatVector.fromArray(S, wt, o5 + 3 * LANES));
-        }
-        c00.intoArray(wt, o0); c01.intoArray(wt, o0 + LANES); c02.intoArray(wt, o0 + 2 * LANES); c03.intoArray(wt, o0 + 3 * LANES);
-        c10.intoArray(wt, o1); c11.intoArray(wt, o1 + LANES); c12.intoArray(wt, o1 + 2 * LANES); c13.intoArray(wt, o1 + 3 * LANES);
-        c20.intoArray(wt, o2); c21.intoArray(wt, o2 + LANES); c22.intoArray(wt, o2 + 2 * LANES); c23.intoArray(wt, o2 + 3 * LANES);
-        c30.intoArray(wt, o3); c31.intoArray(wt, o3 + LANES); c32.intoArray(wt, o3 + 2 * LANES); c33.intoArray(wt, o3 + 3 * LANES);
-        c40.intoArray(wt, o4); c41.intoArray(wt, o4 + LANES); c42.intoArray(wt, o4 + 2 * LANES); c43.intoArray(wt, o4 + 3 * LANES);
-        c50.intoArray(wt, o5); c51.intoArray(wt, o5 + LANES); c52.intoArray(wt, o5 + 2 * LANES); c53.intoArray(wt, o5 + 3 * LANES);
+        // one block of stores (the form MicroKernel6x16.tile explains): into wt, or, when adding to
+        // it, into sc, added by addRows (a second block of loads and adds here: fallbacks, see tile)
+        float[] dst = accumulate ? sc : wt;
+        int st = accumulate ? 4 * LANES : ld, o0 = accumulate ? 0 : wOff, o1 = o0 + st, o2 = o1 + st, o3 = o2 + st, o4 = o3 + st, o5 = o4 + st;
+        c00.intoArray(dst, o0); c01.intoArray(dst, o0 + LANES); c02.intoArray(dst, o0 + 2 * LANES); c03.intoArray(dst, o0 + 3 * LANES);
+        c10.intoArray(dst, o1); c11.intoArray(dst, o1 + LANES); c12.intoArray(dst, o1 + 2 * LANES); c13.intoArray(dst, o1 + 3 * LANES);
+        c20.intoArray(dst, o2); c21.intoArray(dst, o2 + LANES); c22.intoArray(dst, o2 + 2 * LANES); c23.intoArray(dst, o2 + 3 * LANES);
+        c30.intoArray(dst, o3); c31.intoArray(dst, o3 + LANES); c32.intoArray(dst, o3 + 2 * LANES); c33.intoArray(dst, o3 + 3 * LANES);
+        c40.intoArray(dst, o4); c41.intoArray(dst, o4 + LANES); c42.intoArray(dst, o4 + 2 * LANES); c43.intoArray(dst, o4 + 3 * LANES);
+        c50.intoArray(dst, o5); c51.intoArray(dst, o5 + LANES); c52.intoArray(dst, o5 + 2 * LANES); c53.intoArray(dst, o5 + 3 * LANES);
+        if (accumulate) addRows(sc, 4 * LANES, wt, wOff, ld);
     }
 
     /** Offset in xp of output row r = (n, od, oh): ((n*Dp + od*sD)*Hp + oh*sH)*cin*L. */
@@ -371,29 +356,24 @@ final class DirectConv3d {
             a = FloatVector.broadcast(S, pw[ao + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
-        // A full tile is stored straight into y; an edge tile (or one whose segments are short)
-        // into sc (rows 2 vectors apart, segment u from u*LANES), and its valid part copied from
-        // there: one block of stores, adds in registers first (the form MicroKernel6x16.tile explains).
+        // A full tile is stored straight into y; an edge tile (or one whose segments are short), or
+        // one that adds to y, into sc (rows 2 vectors apart, segment u from u*LANES), and its valid
+        // part copied or added from there: one block of stores (MicroKernel6x16.tile explains why;
+        // the wide tiles, with twice the vector calls, fell back in some JVMs with a second block
+        // of loads and adds here).
         boolean full = rows == MR && cols[0] == LANES && cols[1] == LANES;
-        float[] dst = full ? y : sc;
-        int ld = full ? ldy : 2 * LANES;
-        int a0 = full ? ys[0] + yOff : 0, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld;
-        int b0 = full ? ys[1] + yOff : LANES, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld, b4 = b3 + ld, b5 = b4 + ld;
-        if (full && accumulate) {
-            c00 = c00.add(FloatVector.fromArray(S, y, a0)); c01 = c01.add(FloatVector.fromArray(S, y, b0));
-            c10 = c10.add(FloatVector.fromArray(S, y, a1)); c11 = c11.add(FloatVector.fromArray(S, y, b1));
-            c20 = c20.add(FloatVector.fromArray(S, y, a2)); c21 = c21.add(FloatVector.fromArray(S, y, b2));
-            c30 = c30.add(FloatVector.fromArray(S, y, a3)); c31 = c31.add(FloatVector.fromArray(S, y, b3));
-            c40 = c40.add(FloatVector.fromArray(S, y, a4)); c41 = c41.add(FloatVector.fromArray(S, y, b4));
-            c50 = c50.add(FloatVector.fromArray(S, y, a5)); c51 = c51.add(FloatVector.fromArray(S, y, b5));
-        }
+        boolean straight = full && !accumulate; // stored straight into y; else into sc, then copied or added
+        float[] dst = straight ? y : sc;
+        int ld = straight ? ldy : 2 * LANES;
+        int a0 = straight ? ys[0] + yOff : 0, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld;
+        int b0 = straight ? ys[1] + yOff : LANES, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld, b4 = b3 + ld, b5 = b4 + ld;
         c00.intoArray(dst, a0); c01.intoArray(dst, b0);
         c10.intoArray(dst, a1); c11.intoArray(dst, b1);
         c20.intoArray(dst, a2); c21.intoArray(dst, b2);
         c30.intoArray(dst, a3); c31.intoArray(dst, b3);
         c40.intoArray(dst, a4); c41.intoArray(dst, b4);
         c50.intoArray(dst, a5); c51.intoArray(dst, b5);
-        if (!full) copyEdge(sc, 2, y, ys, yOff, ldy, rows, cols, accumulate);
+        if (!straight) copyEdge(sc, 2, y, ys, yOff, ldy, rows, cols, accumulate);
     }
 
     /** The wide form of {@link #tile}: four segments (24 accumulators). */
@@ -424,33 +404,20 @@ final class DirectConv3d {
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51); c52 = a.fma(b2, c52); c53 = a.fma(b3, c53);
         }
         boolean full = rows == MR && cols[0] == LANES && cols[1] == LANES && cols[2] == LANES && cols[3] == LANES;
-        float[] dst = full ? y : sc;
-        int ld = full ? ldy : 4 * LANES;
-        int a0 = full ? ys[0] + yOff : 0, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld;
-        int b0 = full ? ys[1] + yOff : LANES, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld, b4 = b3 + ld, b5 = b4 + ld;
-        int e0 = full ? ys[2] + yOff : 2 * LANES, e1 = e0 + ld, e2 = e1 + ld, e3 = e2 + ld, e4 = e3 + ld, e5 = e4 + ld;
-        int d0 = full ? ys[3] + yOff : 3 * LANES, d1 = d0 + ld, d2 = d1 + ld, d3 = d2 + ld, d4 = d3 + ld, d5 = d4 + ld;
-        if (full && accumulate) {
-            c00 = c00.add(FloatVector.fromArray(S, y, a0)); c01 = c01.add(FloatVector.fromArray(S, y, b0));
-            c02 = c02.add(FloatVector.fromArray(S, y, e0)); c03 = c03.add(FloatVector.fromArray(S, y, d0));
-            c10 = c10.add(FloatVector.fromArray(S, y, a1)); c11 = c11.add(FloatVector.fromArray(S, y, b1));
-            c12 = c12.add(FloatVector.fromArray(S, y, e1)); c13 = c13.add(FloatVector.fromArray(S, y, d1));
-            c20 = c20.add(FloatVector.fromArray(S, y, a2)); c21 = c21.add(FloatVector.fromArray(S, y, b2));
-            c22 = c22.add(FloatVector.fromArray(S, y, e2)); c23 = c23.add(FloatVector.fromArray(S, y, d2));
-            c30 = c30.add(FloatVector.fromArray(S, y, a3)); c31 = c31.add(FloatVector.fromArray(S, y, b3));
-            c32 = c32.add(FloatVector.fromArray(S, y, e3)); c33 = c33.add(FloatVector.fromArray(S, y, d3));
-            c40 = c40.add(FloatVector.fromArray(S, y, a4)); c41 = c41.add(FloatVector.fromArray(S, y, b4));
-            c42 = c42.add(FloatVector.fromArray(S, y, e4)); c43 = c43.add(FloatVector.fromArray(S, y, d4));
-            c50 = c50.add(FloatVector.fromArray(S, y, a5)); c51 = c51.add(FloatVector.fromArray(S, y, b5));
-            c52 = c52.add(FloatVector.fromArray(S, y, e5)); c53 = c53.add(FloatVector.fromArray(S, y, d5));
-        }
+        boolean straight = full && !accumulate; // stored straight into y; else into sc, then copied or added
+        float[] dst = straight ? y : sc;
+        int ld = straight ? ldy : 4 * LANES;
+        int a0 = straight ? ys[0] + yOff : 0, a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld;
+        int b0 = straight ? ys[1] + yOff : LANES, b1 = b0 + ld, b2 = b1 + ld, b3 = b2 + ld, b4 = b3 + ld, b5 = b4 + ld;
+        int e0 = straight ? ys[2] + yOff : 2 * LANES, e1 = e0 + ld, e2 = e1 + ld, e3 = e2 + ld, e4 = e3 + ld, e5 = e4 + ld;
+        int d0 = straight ? ys[3] + yOff : 3 * LANES, d1 = d0 + ld, d2 = d1 + ld, d3 = d2 + ld, d4 = d3 + ld, d5 = d4 + ld;
         c00.intoArray(dst, a0); c01.intoArray(dst, b0); c02.intoArray(dst, e0); c03.intoArray(dst, d0);
         c10.intoArray(dst, a1); c11.intoArray(dst, b1); c12.intoArray(dst, e1); c13.intoArray(dst, d1);
         c20.intoArray(dst, a2); c21.intoArray(dst, b2); c22.intoArray(dst, e2); c23.intoArray(dst, d2);
         c30.intoArray(dst, a3); c31.intoArray(dst, b3); c32.intoArray(dst, e3); c33.intoArray(dst, d3);
         c40.intoArray(dst, a4); c41.intoArray(dst, b4); c42.intoArray(dst, e4); c43.intoArray(dst, d4);
         c50.intoArray(dst, a5); c51.intoArray(dst, b5); c52.intoArray(dst, e5); c53.intoArray(dst, d5);
-        if (!full) copyEdge(sc, 4, y, ys, yOff, ldy, rows, cols, accumulate);
+        if (!straight) copyEdge(sc, 4, y, ys, yOff, ldy, rows, cols, accumulate);
     }
 
     /** Copies the valid part of an edge tile, stored in sc with rows per*LANES apart, into y (or adds it). */
@@ -463,6 +430,16 @@ final class DirectConv3d {
                     float v = sc[r * nr + u * LANES + j];
                     y[o] = accumulate ? y[o] + v : v;
                 }
+            }
+        }
+    }
+
+    /** wt[wOff + r*ld + j] += sc[r*width + j] for r < 6, j < width (a multiple of LANES). */
+    private static void addRows(float[] sc, int width, float[] wt, int wOff, int ld) {
+        for (int r = 0; r < MR; r++) {
+            for (int j = 0; j < width; j += LANES) {
+                int o = wOff + r * ld + j;
+                FloatVector.fromArray(S, wt, o).add(FloatVector.fromArray(S, sc, r * width + j)).intoArray(wt, o);
             }
         }
     }
