@@ -38,9 +38,17 @@ TORCH_CALLS = {
 }
 
 
+def run(cmd, **kw):
+    """stdout of cmd; on failure one line naming the command and its last line of stderr, exit 1."""
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        last = (p.stderr.strip().splitlines() or ["(no output)"])[-1]
+        sys.exit(f"interleave.py: {' '.join(cmd[:3])} ... failed (exit {p.returncode}): {last}")
+    return p.stdout
+
+
 def run_java(jar, rows):
-    out = subprocess.run(["java", "-jar", jar, "bench", "--json", "--quick", "--only", ",".join(rows)],
-                         capture_output=True, text=True, check=True).stdout
+    out = run(["java", "-jar", jar, "bench", "--json", "--quick", "--only", ",".join(rows)])
     return {r["id"]: r["median_ms"] for r in json.loads(out)["rows"]}
 
 
@@ -56,8 +64,7 @@ def run_torch(rows):
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(script)
     try:
-        out = subprocess.run(["/usr/bin/python3", f.name], cwd=ANCHOR_DIR, capture_output=True, text=True,
-                             check=True).stdout
+        out = run(["/usr/bin/python3", f.name], cwd=ANCHOR_DIR)
     finally:
         os.unlink(f.name)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
@@ -81,6 +88,12 @@ def main():
     ap.add_argument("--rows", default="matmul1024,patch-embed,conv-stack")
     ap.add_argument("--jar", default=os.path.join(ROOT, "harness", "target", "maesil.jar"))
     args = ap.parse_args()
+    if not os.path.isfile(args.jar):
+        sys.exit(f"interleave.py: --jar: no such file {args.jar} (build it: mvn -B -ntp package -DskipTests)")
+    if not os.path.isfile(os.path.join(ANCHOR_DIR, "torch_anchor.py")):
+        sys.exit(f"interleave.py: no torch_anchor.py in {ANCHOR_DIR}")
+    if args.rounds < 1:
+        sys.exit("interleave.py: --rounds: at least 1")
     rows = args.rows.split(",")
     unknown = [r for r in rows if r not in TORCH_CALLS]
     if unknown:
