@@ -28,16 +28,21 @@ PAIRS = {
 LINE = re.compile(r"^  (.+?)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+(\S+)\s+(\S+)\s+(\d+)\s*(.*)$")
 
 
-def read_torch(path):
+def parse_torch(lines):
+    """{benchmark name: (median ms, min ms, bg%)} from torch_anchor.py's printed rows."""
     rows = {}
-    with open(path) as f:
-        for line in f:
-            if line.startswith("== summary"):
-                break
-            m = LINE.match(line.rstrip("\n"))
-            if m:
-                rows[m.group(1).strip()] = (float(m.group(2)), float(m.group(3)), int(m.group(6)))
+    for line in lines:
+        if line.startswith("== summary"):
+            break
+        m = LINE.match(line.rstrip("\n"))
+        if m:
+            rows[m.group(1).strip()] = (float(m.group(2)), float(m.group(3)), int(m.group(6)))
     return rows
+
+
+def read_torch(path):
+    with open(path) as f:
+        return parse_torch(f)
 
 
 def cell(text):

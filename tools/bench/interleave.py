@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_with_torch import PAIRS, read_torch  # noqa: E402
+from compare_with_torch import PAIRS, parse_torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -67,12 +67,7 @@ def run_torch(rows):
         out = run(["/usr/bin/python3", f.name], cwd=ANCHOR_DIR)
     finally:
         os.unlink(f.name)
-    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
-        f.write(out)
-    try:
-        torch = read_torch(f.name)
-    finally:
-        os.unlink(f.name)
+    torch = parse_torch(out.splitlines())
     result = {}
     for r in rows:
         names = [n for n in PAIRS[r] if n in torch]

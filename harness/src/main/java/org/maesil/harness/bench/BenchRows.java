@@ -81,8 +81,8 @@ public final class BenchRows {
     /**
      * Runs every kernel family a few times on small shapes so that the JIT has compiled the hot
      * loops before the first timed row (a JVM's steady state is what the rows measure). The
-     * shapes reach every conv path the rows take (direct forward: output rows of 16; direct and
-     * dot-product dW; gathered panels), and each register tile is called often enough (> 600
+     * shapes reach every conv path the rows take (direct forward: output rows of 16; direct dW,
+     * its wide tile with 64 output channels, and dot-product dW; gathered panels), and each register tile is called often enough (> 600
      * times) for a regular C2 compilation: a tile first compiled on-stack-replacement, in the
      * middle of a long loop, keeps its vectors boxed (the Vector API's slow Java fallback).
      */

@@ -63,7 +63,7 @@ final class DirectConv3d {
     private final PanelConv3d split;
     private float[] packedW = new float[0];
     private int[] taps = new int[0];
-    /** Per thread: spill space for edge tiles. */
+    /** Per thread: where edge tiles and tiles that add to their output are stored first (6 x 4 vectors). */
     private final ThreadLocal<float[]> scratch = ThreadLocal.withInitial(() -> new float[MR * 4 * LANES]);
     private float[] dyT = new float[0];
     private float[] dwT = new float[0];
@@ -73,11 +73,14 @@ final class DirectConv3d {
     /** Work items wanted for dW (fixed, not the thread count). */
     static final int DW_ITEMS = 16;
 
-    /** Whether the wide tiles run: by default where the vectors have 16 lanes (AVX-512, 32 registers). */
+    /** Whether the wide tiles run by default: where the vectors have 16 lanes (AVX-512, 32 registers). */
+    static final boolean WIDE_BY_DEFAULT = LANES >= 16;
+
+    /** Whether the wide tiles run. */
     private final boolean wide;
 
     DirectConv3d(Parallel parallel, PanelConv3d split) {
-        this(parallel, split, LANES >= 16);
+        this(parallel, split, WIDE_BY_DEFAULT);
     }
 
     /** With the wide tiles on or off (tests run both). */
@@ -420,7 +423,10 @@ final class DirectConv3d {
         if (!straight) copyEdge(sc, 4, y, ys, yOff, ldy, rows, cols, accumulate);
     }
 
-    /** Copies the valid part of an edge tile, stored in sc with rows per*LANES apart, into y (or adds it). */
+    /**
+     * Copies (or, accumulating, adds) the valid part of a tile stored in sc, rows per*LANES apart,
+     * into y: edge tiles, and full tiles that add to y.
+     */
     private static void copyEdge(float[] sc, int per, float[] y, int[] ys, int yOff, int ldy, int rows, int[] cols, boolean accumulate) {
         int nr = per * LANES;
         for (int r = 0; r < rows; r++) {

@@ -60,7 +60,7 @@ public final class Im2colConv3d {
      * keeps the forward on the gathered panels even where {@link DirectConv3d} takes it.
      */
     Im2colConv3d(Parallel parallel, FastMatmul mm, int colBudget, boolean usePanels, boolean useDirect) {
-        this(parallel, mm, colBudget, usePanels, useDirect, MicroKernel6x16.LANES >= 16);
+        this(parallel, mm, colBudget, usePanels, useDirect, DirectConv3d.WIDE_BY_DEFAULT);
     }
 
     /** As above; wideTiles: whether {@link DirectConv3d} runs its wide (24-accumulator) tiles. */
