@@ -126,6 +126,12 @@ public final class FastMatmul {
         int wanted = Integer.getInteger("maesil.itemsPerThread", 8) * parallel.threads();
         int colChunks = parallel.threads() == 1 ? 1
                 : Math.max(1, Math.min((wanted + rowBlocks - 1) / rowBlocks, nPanels / 4));
+        if (colChunks > 1 && (long) rowBlocks * MC * k > SHARED_A_LIMIT && rowBlocks >= 2 * parallel.threads()) {
+            // A too large to be packed once and shared (below): every column chunk would pack the
+            // same rows of A again (3x for dW of a 768-wide layer over 8192 tokens: 16 of 54 ms of
+            // thread time). With enough row blocks to go round, whole rows are the work items.
+            colChunks = 1;
+        }
         int panelsPerChunk = (nPanels + colChunks - 1) / colChunks;
         colChunks = (nPanels + panelsPerChunk - 1) / panelsPerChunk;
         final int chunks = colChunks;

@@ -105,4 +105,20 @@ class FastMatmulTest {
         assertThat(c2).isEqualTo(c1);
         check(a, b, null, c1, n, n, n, false, true, false);
     }
+
+    /**
+     * A weight gradient's shape (dW = dY^T X, k = tokens): A too large to be packed once and
+     * shared (4 row blocks x 144 rows x 7300 > FastMatmul.SHARED_A_LIMIT), so the product runs
+     * with whole rows as work items instead of packing A again for every column chunk.
+     */
+    @Test
+    void largeKUnsharedATwoThreadsIdenticalToOne() {
+        int m = 4 * FastMatmul.MC, n = 240, k = 7300;
+        assertThat((long) m * k).isGreaterThan(FastMatmul.SHARED_A_LIMIT);
+        float[] a = random(k * m, 10), b = random(k * n, 11), c1 = new float[m * n], c2 = new float[m * n];
+        mm1.matmul(a, b, c1, 1, m, n, k, true, false, false, 0, 0);
+        mm2.matmul(a, b, c2, 1, m, n, k, true, false, false, 0, 0);
+        assertThat(c2).isEqualTo(c1);
+        check(a, b, null, c2, m, n, k, true, false, false);
+    }
 }
