@@ -445,15 +445,20 @@ final class PanelConv3d {
         int blocks = (p + DOT_BLOCK - 1) / DOT_BLOCK, kPanels = (kk + NR - 1) / NR;
         int ranges = Math.max(1, Math.min(blocks, (DW_ITEMS + kPanels - 1) / kPanels));
         int blocksPerRange = (blocks + ranges - 1) / ranges, nRanges = (blocks + blocksPerRange - 1) / blocksPerRange;
-        if (dyPadded.length < nb * co4 * vPad) dyPadded = new float[nb * co4 * vPad];
-        float[] dyp = dyPadded;
-        parallel.forRange(nb * co4, (s, e) -> {
-            for (int r = s; r < e; r++) { // dyp[n][co][v], zero past P and past cout
-                int n = r / co4, co = r % co4;
-                if (co < cout) System.arraycopy(dy, (n * cout + co) * p, dyp, r * vPad, p);
-                java.util.Arrays.fill(dyp, r * vPad + (co < cout ? p : 0), (r + 1) * vPad, 0f);
-            }
-        });
+        // dy as it is when it needs no padding (cout a multiple of 4, P of the vector length),
+        // else a copy padded with zeros (the conv stack's first layer: 8 MiB not copied, 2.2-2.4 -> 1.7 ms)
+        boolean padded = co4 != cout || vPad != p;
+        if (padded && dyPadded.length < nb * co4 * vPad) dyPadded = new float[nb * co4 * vPad];
+        float[] dyp = padded ? dyPadded : dy;
+        if (padded) {
+            parallel.forRange(nb * co4, (s, e) -> {
+                for (int r = s; r < e; r++) { // dyp[n][co][v], zero past P and past cout
+                    int n = r / co4, co = r % co4;
+                    if (co < cout) System.arraycopy(dy, (n * cout + co) * p, dyp, r * vPad, p);
+                    java.util.Arrays.fill(dyp, r * vPad + (co < cout ? p : 0), (r + 1) * vPad, 0f);
+                }
+            });
+        }
         if (nRanges > 1 && partial.length < nRanges * cout * kk) partial = new float[nRanges * cout * kk];
         float[] out = nRanges > 1 ? partial : dw;
         float[] xs = phased(x, g, false);
