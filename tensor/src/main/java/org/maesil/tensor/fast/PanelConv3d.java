@@ -394,12 +394,19 @@ final class PanelConv3d {
             lo[kw] = Im2colConv3d.firstColumnInside(g, kw);
             hi[kw] = Im2colConv3d.endColumnInside(g, kw);
         }
+        // k3 s2 p1 along w with inW = 2 outW (the usual down-sampling): the three taps of a row at once
+        boolean triples = sw == 2 && g.kW() == 3 && g.pW() == 1 && g.inW() == 2 * ow && ow % (LANES / 2) == 0 && oh >= 2;
         int o = cOff;
         for (int ci = 0; ci < g.cin(); ci++) {
             int xc = (n * g.cin() + ci) * inDHW;
             for (int kd = 0; kd < g.kD(); kd++) {
                 int id = od * g.sD() - g.pD() + kd;
                 for (int kh = 0; kh < g.kH(); kh++) {
+                    if (triples) {
+                        if (id >= 0 && id < g.inD()) col2imTriple(c, o, plane, xc + id * inHW, kh, g, dx);
+                        o += 3 * plane;
+                        continue;
+                    }
                     for (int kw = 0; kw < g.kW(); kw++, o += plane) {
                         if (id < 0 || id >= g.inD()) continue;
                         int wLo = lo[kw], wHi = hi[kw];
@@ -423,6 +430,34 @@ final class PanelConv3d {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * The taps kw = 0, 1, 2 of one (ci, kd, kh) at once, for k3 s2 p1 along w and inW = 2 outW:
+     * dx[2q] += c1[q]; dx[2q+1] += c0[q+1], then += c2[q] (c_kw = the tap's dcol rows from
+     * c[o + kw*plane], row h at h*outW). A vector of the dx row is read and written once instead of
+     * three times, and each element gets its terms in the order of the tap-by-tap loop (even lanes
+     * add 0 in the second step: dx is never -0, it starts at +0). c0[q+1] comes as one vector from
+     * c0 + 1, whose last lane, c0[h][outW], is c0[h+1][0] (input column -1: unused, set to 0 here)
+     * or, in the last row, c1[0][0] (set to 0 after row 0 has read it).
+     */
+    private static void col2imTriple(float[] c, int o, int plane, int xPlane, int kh, Conv3dGeometry g, float[] dx) {
+        int oh = g.outH(), ow = g.outW();
+        FloatVector zero = FloatVector.zero(S);
+        for (int h = 1; h < oh; h++) c[o + h * ow] = 0f;
+        for (int h = 0; h < oh; h++) {
+            if (h == oh - 1) c[o + plane] = 0f;
+            int ih = h * g.sH() - g.pH() + kh;
+            if (ih < 0 || ih >= g.inH()) continue;
+            int xr = xPlane + ih * g.inW(), c0 = o + h * ow + 1, c1 = o + plane + h * ow, c2 = c1 + plane;
+            for (int q = 0; q < ow; q += LANES / 2) { // SPREAD_TO_EVEN puts value j in lanes 2j and 2j+1
+                FloatVector first = FloatVector.fromArray(S, c, c0 + q).rearrange(SPREAD_TO_EVEN)
+                        .blend(FloatVector.fromArray(S, c, c1 + q).rearrange(SPREAD_TO_EVEN), EVEN);
+                FloatVector second = FloatVector.fromArray(S, c, c2 + q).rearrange(SPREAD_TO_EVEN).blend(zero, EVEN);
+                int xo = xr + 2 * q;
+                FloatVector.fromArray(S, dx, xo).add(first).add(second).intoArray(dx, xo);
             }
         }
     }

@@ -109,6 +109,9 @@ class Im2colConv3dTest {
             "1, 3, 40, 5, 6, 40, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
             "1, 2, 33, 3, 3, 17, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
             "2, 2, 64, 5, 7, 24, 3, 3, 3, 1, 1, 1, 1, 1, 1, 4194304",
+            // dx of k3 s2 p1 with inW = 2 outW, the three taps of a row at once: 2 output rows (the
+            // fewest it takes), input depth odd (a last plane reached by one tap only)
+            "1, 3, 5, 5, 4, 16, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
     })
     void matchesDirectFloat64Convolution(int n, int cin, int cout, int inD, int inH, int inW, int kD, int kH, int kW,
                                          int sD, int sH, int sW, int pD, int pH, int pW, int budget) {
