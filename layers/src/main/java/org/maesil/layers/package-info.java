@@ -11,9 +11,9 @@
  *
  * <p>Available: {@link org.maesil.layers.Linear}, {@link org.maesil.layers.Conv3d},
  * {@link org.maesil.layers.ConvTranspose3d}, {@link org.maesil.layers.LayerNorm},
- * {@link org.maesil.layers.Gelu}, {@link org.maesil.layers.MultiHeadSelfAttention},
+ * {@link org.maesil.layers.Gelu}, {@link org.maesil.layers.Relu}, {@link org.maesil.layers.MultiHeadSelfAttention},
  * {@link org.maesil.layers.Mlp}, {@link org.maesil.layers.TransformerBlock},
- * {@link org.maesil.layers.Sequential}. Not available: ReLU / sigmoid / other activations,
+ * {@link org.maesil.layers.Sequential}. Not available: sigmoid / other activations,
  * dropout, normalisations other than LayerNorm (the Backend has no kernels for them).
  *
  * <p>A training step, e.g. for a small convolutional autoencoder on x [N, 1, D, H, W]:

@@ -130,6 +130,17 @@ class GradientCheckTest {
     }
 
     @Test
+    void relu() {
+        SplittableRandom rng = new SplittableRandom(31);
+        Relu r = new Relu(be);
+        Tensor x = random(rng, 2, 3, 7);
+        for (int i = 0; i < x.size(); i++) { // keep the inputs off the kink, where no difference quotient holds
+            if (Math.abs(x.data[i]) < 0.05f) x.data[i] = x.data[i] < 0 ? -0.05f : 0.05f;
+        }
+        assertGood("Relu", r, x, 13);
+    }
+
+    @Test
     void mlp() {
         SplittableRandom rng = new SplittableRandom(4);
         Mlp m = new Mlp(be, "mlp", 6, 12, rng);

@@ -113,6 +113,12 @@ public interface Backend extends AutoCloseable {
     /** dx = dy * gelu'(x). */
     void geluBackward(float[] x, float[] dy, float[] dx, int n);
 
+    /** y = relu(x) = x < 0 ? 0 : x, n elements (y may be x; relu(NaN) = NaN, relu(-0) = -0, as PyTorch). */
+    void reluForward(float[] x, float[] y, int n);
+
+    /** dx = x <= 0 ? 0 : dy (PyTorch's threshold_backward; dx may be dy). */
+    void reluBackward(float[] x, float[] dy, float[] dx, int n);
+
     /** Row-wise softmax of [rows, cols]. */
     void softmaxForward(float[] x, float[] y, int rows, int cols);
 

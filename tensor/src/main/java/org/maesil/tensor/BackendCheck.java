@@ -259,6 +259,22 @@ public final class BackendCheck {
                 return outputs("dx", dx);
             };
         }));
+        c.add(new Case("relu forward", "reluForward", "forward", List.of("Relu"), r -> {
+            int n = 1000;
+            float[] x = uniform(r, n, -5, 5), y = new float[n];
+            return be -> {
+                be.reluForward(x, y, n);
+                return outputs("y", y);
+            };
+        }));
+        c.add(new Case("relu backward", "reluBackward", "backward", List.of("Relu"), r -> {
+            int n = 1000;
+            float[] x = uniform(r, n, -5, 5), dy = uniform(r, n), dx = new float[n];
+            return be -> {
+                be.reluBackward(x, dy, dx, n);
+                return outputs("dx", dx);
+            };
+        }));
         c.add(new Case("softmax forward", "softmaxForward", "forward", List.of("Softmax"), r -> {
             int rows = 9, cols = 33;
             float[] x = uniform(r, rows * cols, -6, 6), y = new float[rows * cols];

@@ -15,6 +15,7 @@ import org.maesil.tensor.kernels.LayerNorm;
 import org.maesil.tensor.kernels.Matmul;
 import org.maesil.tensor.kernels.MseLoss;
 import org.maesil.tensor.kernels.Reduction;
+import org.maesil.tensor.kernels.Relu;
 import org.maesil.tensor.kernels.Softmax;
 
 /**
@@ -348,6 +349,31 @@ public final class JavaBackend implements Backend {
         parallel.forRange(n, (s, e) -> {
             for (int i = s; i < e; i++) {
                 Gelu.geluBackwardElement(x, dy, dx, i);
+            }
+        });
+    }
+
+    @Override
+    public void reluForward(float[] x, float[] y, int n) {
+        need(x, n, "reluForward", "x");
+        need(y, n, "reluForward", "y");
+        if (fast != null && fast.reluForward(x, y, n)) return;
+        parallel.forRange(n, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                Relu.reluForwardElement(x, y, i);
+            }
+        });
+    }
+
+    @Override
+    public void reluBackward(float[] x, float[] dy, float[] dx, int n) {
+        need(x, n, "reluBackward", "x");
+        need(dy, n, "reluBackward", "dy");
+        need(dx, n, "reluBackward", "dx");
+        if (fast != null && fast.reluBackward(x, dy, dx, n)) return;
+        parallel.forRange(n, (s, e) -> {
+            for (int i = s; i < e; i++) {
+                Relu.reluBackwardElement(x, dy, dx, i);
             }
         });
     }

@@ -111,6 +111,18 @@ public final class FastPaths {
         return true;
     }
 
+    /** Bit-identical to the reference (a selection, no arithmetic). */
+    public boolean reluForward(float[] x, float[] y, int n) {
+        VectorRelu.forward(parallel, x, y, n);
+        return true;
+    }
+
+    /** Bit-identical to the reference (a selection, no arithmetic). */
+    public boolean reluBackward(float[] x, float[] dy, float[] dx, int n) {
+        VectorRelu.backward(parallel, x, dy, dx, n);
+        return true;
+    }
+
     /** Bit-identical to the reference (same additions, same order). */
     public boolean addBias(float[] x, float[] bias, float[] y, int rows, int cols) {
         RowVectorOps.addBias(parallel, x, bias, y, rows, cols);
