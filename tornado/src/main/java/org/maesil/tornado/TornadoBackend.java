@@ -507,6 +507,25 @@ public final class TornadoBackend implements Backend, GeneratedCode {
     }
 
     @Override
+    public void reluForward(float[] x, float[] y, int n) {
+        need(x, n, "reluForward", "x");
+        need(y, n, "reluForward", "y");
+        if (n == 0) return;
+        run("reluForward", new Object[] {x}, new Object[] {y}, new Object[0], new int[] {n}, null,
+                (g, f) -> g.task("reluForward", TornadoTasks::reluForward, x, y, n));
+    }
+
+    @Override
+    public void reluBackward(float[] x, float[] dy, float[] dx, int n) {
+        need(x, n, "reluBackward", "x");
+        need(dy, n, "reluBackward", "dy");
+        need(dx, n, "reluBackward", "dx");
+        if (n == 0) return;
+        run("reluBackward", new Object[] {x, dy}, new Object[] {dx}, new Object[0], new int[] {n}, null,
+                (g, f) -> g.task("reluBackward", TornadoTasks::reluBackward, x, dy, dx, n));
+    }
+
+    @Override
     public void softmaxForward(float[] x, float[] y, int rows, int cols) {
         need(x, (long) rows * cols, "softmaxForward", "x");
         need(y, (long) rows * cols, "softmaxForward", "y");

@@ -11,6 +11,7 @@ import org.maesil.tensor.kernels.LayerNorm;
 import org.maesil.tensor.kernels.Matmul;
 import org.maesil.tensor.kernels.MseLoss;
 import org.maesil.tensor.kernels.Reduction;
+import org.maesil.tensor.kernels.Relu;
 import org.maesil.tensor.kernels.Softmax;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 
@@ -167,6 +168,18 @@ public final class TornadoTasks {
     public static void geluBackward(float[] x, float[] dy, float[] dx, int n) {
         for (@Parallel int i = 0; i < n; i++) {
             Gelu.geluBackwardElement(x, dy, dx, i);
+        }
+    }
+
+    public static void reluForward(float[] x, float[] y, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            Relu.reluForwardElement(x, y, i);
+        }
+    }
+
+    public static void reluBackward(float[] x, float[] dy, float[] dx, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            Relu.reluBackwardElement(x, dy, dx, i);
         }
     }
 
