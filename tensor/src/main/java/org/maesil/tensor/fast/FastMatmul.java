@@ -41,6 +41,9 @@ public final class FastMatmul {
     /** Largest B (in floats, 64 MiB) packed whole, all KC blocks at once; larger ones go block by block. */
     static final long WHOLE_B_LIMIT = 16L << 20;
 
+    /** Widest B (columns) for which an A too large to share is not split into column chunks. */
+    static final int NARROW_B = 1024;
+
     /** Largest A (in floats, 16 MiB) packed once and shared by the work items of a product. */
     static final long SHARED_A_LIMIT = 4L << 20;
 
@@ -126,10 +129,13 @@ public final class FastMatmul {
         int wanted = Integer.getInteger("maesil.itemsPerThread", 8) * parallel.threads();
         int colChunks = parallel.threads() == 1 ? 1
                 : Math.max(1, Math.min((wanted + rowBlocks - 1) / rowBlocks, nPanels / 4));
-        if (colChunks > 1 && (long) rowBlocks * MC * k > SHARED_A_LIMIT && rowBlocks >= 2 * parallel.threads()) {
+        if (colChunks > 1 && (long) rowBlocks * MC * k > SHARED_A_LIMIT && rowBlocks >= 2 * parallel.threads()
+                && n <= NARROW_B) {
             // A too large to be packed once and shared (below): every column chunk would pack the
             // same rows of A again (3x for dW of a 768-wide layer over 8192 tokens: 16 of 54 ms of
-            // thread time). With enough row blocks to go round, whole rows are the work items.
+            // thread time). With B narrow, packing is a large part of each item, and whole rows as
+            // work items pay. With B wide it is not, and the threads' uneven share of whole rows
+            // costs more (sgemm 2048^3, 15 row blocks on 2 threads: 63.5 ms against 60.4).
             colChunks = 1;
         }
         int panelsPerChunk = (nPanels + colChunks - 1) / colChunks;
