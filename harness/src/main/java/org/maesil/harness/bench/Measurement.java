@@ -39,20 +39,50 @@ public final class Measurement {
 
     /**
      * Waits (at most 10 s) until the JIT has finished no compilation in two windows of 200 ms
-     * in a row (its counter moves when a compilation ends). On 2 cores a C2
-     * compilation left running from the warm-up takes a core from the timed runs: measured, the
-     * first rows after warm-up (matmul 1024) ran 10-25% slower in a full run than alone.
+     * in a row (its counter moves when a compilation ends) and, where Linux shows the compiler
+     * threads (/proc/self/task, named "C1/C2 CompilerThre"), they used under 10 ms of CPU in
+     * each window: a long C2 compilation still running ends no compilation for seconds. On 2
+     * cores a compilation left running from the warm-up takes a core from the timed runs:
+     * measured, the first rows after warm-up (matmul 1024) ran 10-25% slower in a full run than
+     * alone; with -XX:UseAVX=2, sgemm 1024^3 right after the JIT warm-up ran at 2x its time in
+     * about 1 JVM of 5 (min 17 ms instead of 12) while the counter alone said quiet.
      */
     private static void waitForJitQuiet() throws InterruptedException {
         var jit = ManagementFactory.getCompilationMXBean();
         if (jit == null || !jit.isCompilationTimeMonitoringSupported()) return;
         long last = jit.getTotalCompilationTime(), deadline = System.nanoTime() + 10_000_000_000L;
+        long lastCpu = compilerThreadsCpuNanos();
         int quiet = 0;
         while (quiet < 2 && System.nanoTime() < deadline) {
             Thread.sleep(200);
-            long now = jit.getTotalCompilationTime();
-            quiet = now == last ? quiet + 1 : 0;
+            long now = jit.getTotalCompilationTime(), cpu = compilerThreadsCpuNanos();
+            boolean compiling = lastCpu >= 0 && cpu >= 0 && cpu - lastCpu > 10_000_000L;
+            quiet = now == last && !compiling ? quiet + 1 : 0;
             last = now;
+            lastCpu = cpu;
+        }
+    }
+
+    /** CPU time (ns) of the JIT's compiler threads so far, from /proc; -1 where it cannot be read. */
+    static long compilerThreadsCpuNanos() {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            long ticks = 0;
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String name;
+                String stat;
+                try {
+                    name = Files.readString(task.resolve("comm")).trim();
+                    if (!name.contains("CompilerThre")) continue;
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) { // the thread ended
+                    continue;
+                }
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+            }
+            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
