@@ -56,12 +56,15 @@ public final class Measurement {
         while (quiet < 2 && System.nanoTime() < deadline) {
             Thread.sleep(200);
             long now = jit.getTotalCompilationTime(), cpu = compilerThreadsCpuNanos();
-            boolean compiling = lastCpu >= 0 && cpu >= 0 && cpu - lastCpu > 10_000_000L;
+            boolean compiling = lastCpu >= 0 && cpu >= 0 && cpu - lastCpu > NANOS_PER_TICK;
             quiet = now == last && !compiling ? quiet + 1 : 0;
             last = now;
             lastCpu = cpu;
         }
     }
+
+    /** /proc counts CPU time in ticks of 1 / USER_HZ seconds; USER_HZ is 100 on Linux. */
+    static final long NANOS_PER_TICK = 10_000_000L;
 
     /** CPU time (ns) of the JIT's compiler threads so far, from /proc; -1 where it cannot be read. */
     static long compilerThreadsCpuNanos() {
@@ -80,7 +83,7 @@ public final class Measurement {
                 String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
                 ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
             }
-            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+            return ticks * NANOS_PER_TICK;
         } catch (IOException | RuntimeException e) {
             return -1;
         }
@@ -114,8 +117,7 @@ public final class Measurement {
         long ownNs = processCpuNanos() - own0;
         double bg = -1;
         if (stat0 != null && stat1 != null && ownNs >= 0) {
-            double jiffy = 1e9 / 100; // USER_HZ is 100 on Linux
-            double foreign = Math.max(0, (stat1[0] - stat0[0]) * jiffy - ownNs) + (stat1[1] - stat0[1]) * jiffy;
+            double foreign = Math.max(0, (stat1[0] - stat0[0]) * NANOS_PER_TICK - ownNs) + (stat1[1] - stat0[1]) * NANOS_PER_TICK;
             bg = 100.0 * foreign / ((double) wallNs * Runtime.getRuntime().availableProcessors());
         }
         long peak = peakHeap();
