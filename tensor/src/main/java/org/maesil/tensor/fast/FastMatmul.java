@@ -8,11 +8,11 @@ import org.maesil.tensor.Parallel;
  *
  * <p>Blocking scheme (GotoBLAS style; L1d 32-48 KB, L2 0.5-1 MB per core on Zen 3-5):
  * <pre>
- *   for p0 in k, step KC (256):                 one rank-KC update of all of C
- *     pack op(B)[p0:p0+KC, 0:n] into 16-col panels   (shared by all threads, ~KC*n floats)
+ *   for p0 in k, step KC (512; 256 with AVX2):  one rank-KC update of all of C
+ *     pack op(B)[p0:p0+KC, 0:n] into NR-col panels   (shared by all threads, ~KC*n floats)
  *     parallel for each work item (row block of MC rows) x (column chunk):
- *       pack op(A)[i0:i0+MC, p0:p0+KC] into 6-row panels   (per thread, MC = 144: 144 KiB, in L2)
- *       for each 16-col B panel of the chunk                (KC*16 floats: L1)
+ *       pack op(A)[i0:i0+MC, p0:p0+KC] into 6-row panels   (per thread, MC = 144: 288 KiB, in L2)
+ *       for each NR-col B panel of the chunk                (KC*NR floats: L1 or L2)
  *         for each 6-row A panel of the block
  *           6x16 register tile: C[i, j] (+)= sum over the KC steps   (MicroKernel6x16)
  * </pre>
@@ -31,8 +31,13 @@ import org.maesil.tensor.Parallel;
  * it to rounding only.
  */
 public final class FastMatmul {
-    /** Depth of one packed block (tunable with -Dmaesil.kc for experiments). */
-    static final int KC = Math.max(1, Integer.getInteger("maesil.kc", 256));
+    /**
+     * Depth of one packed block (tunable with -Dmaesil.kc for experiments): 512 with 16-lane
+     * vectors (a B panel of 64 KiB; against 256, old and new in one JVM, both orders: the patch
+     * embedding's products 5-12% faster, sgemm 1024^3 3%), 256 with 8 lanes (a 16 KiB panel, half
+     * of Zen 3's L1d; 512 there is unmeasured on Zen 3, and within 3% on the AVX2 proxy).
+     */
+    static final int KC = Math.max(1, Integer.getInteger("maesil.kc", MicroKernel6x16.LANES >= 16 ? 512 : 256));
     /** Rows of one packed A block, a multiple of the tile's 6 rows (-Dmaesil.mc). */
     static final int MC = Math.max(1, Integer.getInteger("maesil.mc", 144) / MicroKernel6x16.MR) * MicroKernel6x16.MR;
     private static final int MR = MicroKernel6x16.MR;
@@ -43,6 +48,9 @@ public final class FastMatmul {
 
     /** Widest B (columns) for which an A too large to share is not split into column chunks. */
     static final int NARROW_B = 1024;
+
+    /** Depth from which A's rows are not split into column chunks either, even when A could be shared. */
+    static final int LONG_K = 4096;
 
     /** Largest A (in floats, 16 MiB) packed once and shared by the work items of a product. */
     static final long SHARED_A_LIMIT = 4L << 20;
@@ -129,13 +137,15 @@ public final class FastMatmul {
         int wanted = Integer.getInteger("maesil.itemsPerThread", 8) * parallel.threads();
         int colChunks = parallel.threads() == 1 ? 1
                 : Math.max(1, Math.min((wanted + rowBlocks - 1) / rowBlocks, nPanels / 4));
-        if (colChunks > 1 && (long) rowBlocks * MC * k > SHARED_A_LIMIT && rowBlocks >= 2 * parallel.threads()
+        if (colChunks > 1 && ((long) rowBlocks * MC * k > SHARED_A_LIMIT || k >= LONG_K) && rowBlocks >= 2 * parallel.threads()
                 && n <= NARROW_B) {
             // A too large to be packed once and shared (below): every column chunk would pack the
             // same rows of A again (3x for dW of a 768-wide layer over 8192 tokens: 16 of 54 ms of
             // thread time). With B narrow, packing is a large part of each item, and whole rows as
             // work items pay. With B wide it is not, and the threads' uneven share of whole rows
             // costs more (sgemm 2048^3, 15 row blocks on 2 threads: 63.5 ms against 60.4).
+            // A long shared A (k >= LONG_K) is no better: each column chunk reads all of it from
+            // memory again (the patch embedding's dW, 768 x 512 x 4096: whole rows 3-7% faster).
             colChunks = 1;
         }
         int panelsPerChunk = (nPanels + colChunks - 1) / colChunks;

@@ -59,7 +59,7 @@ class FastMatmulTest {
 
     @ParameterizedTest
     @CsvSource({"1,1,1", "1,17,5", "7,1,3", "6,16,256", "13,31,257", "97,53,301", "5,200,600", "150,37,19", "64,64,64", "12,33,40", "7,65,300",
-            "301,290,300", "145,260,513"}) // the last two: column chunks, so A is packed once and shared (2 threads)
+            "301,290,300", "145,260,513", "40,70,1030"}) // the last two: column chunks, so A is packed once and shared (2 threads)
     void matchesFloat64ReferenceForEveryTranspose(int m, int n, int k) {
         for (int t = 0; t < 8; t++) {
             boolean ta = (t & 1) != 0, tb = (t & 2) != 0, acc = (t & 4) != 0;
@@ -107,14 +107,15 @@ class FastMatmulTest {
     }
 
     /**
-     * A weight gradient's shape (dW = dY^T X, k = tokens): A too large to be packed once and
-     * shared (4 row blocks x 144 rows x 7300 > FastMatmul.SHARED_A_LIMIT), so the product runs
-     * with whole rows as work items instead of packing A again for every column chunk.
+     * A weight gradient's shape (dW = dY^T X, k = tokens), run with whole rows as work items
+     * instead of column chunks: A too large to be packed once and shared (4 row blocks x 144
+     * rows x 7300 > FastMatmul.SHARED_A_LIMIT), or small enough to share but long (k >= LONG_K).
      */
-    @Test
-    void largeKUnsharedATwoThreadsIdenticalToOne() {
-        int m = 4 * FastMatmul.MC, n = 240, k = 7300;
-        assertThat((long) m * k).isGreaterThan(FastMatmul.SHARED_A_LIMIT);
+    @ParameterizedTest
+    @CsvSource({"7300", "4099"})
+    void largeKWholeRowsTwoThreadsIdenticalToOne(int k) {
+        int m = 4 * FastMatmul.MC, n = 240;
+        assertThat(k).isGreaterThanOrEqualTo(FastMatmul.LONG_K);
         float[] a = random(k * m, 10), b = random(k * n, 11), c1 = new float[m * n], c2 = new float[m * n];
         mm1.matmul(a, b, c1, 1, m, n, k, true, false, false, 0, 0);
         mm2.matmul(a, b, c2, 1, m, n, k, true, false, false, 0, 0);
