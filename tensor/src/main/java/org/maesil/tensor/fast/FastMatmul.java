@@ -131,13 +131,13 @@ public final class FastMatmul {
         if (packedB.length < need) packedB = new float[need];
         final float[] pb = packedB;
 
-        int rowBlocks = (m + MC - 1) / MC;
+        int blocks = (m + MC - 1) / MC;
         // Split columns too when there are fewer than 8 row blocks per thread: small work items
         // balance the threads (1024^3 on 2 threads: 7.2 ms with 8 items per thread, 7.8 with 3).
         int wanted = Integer.getInteger("maesil.itemsPerThread", 8) * parallel.threads();
         int colChunks = parallel.threads() == 1 ? 1
-                : Math.max(1, Math.min((wanted + rowBlocks - 1) / rowBlocks, nPanels / 4));
-        if (colChunks > 1 && ((long) rowBlocks * MC * k > SHARED_A_LIMIT || k >= LONG_K) && rowBlocks >= 2 * parallel.threads()
+                : Math.max(1, Math.min((wanted + blocks - 1) / blocks, nPanels / 4));
+        if (colChunks > 1 && ((long) blocks * MC * k > SHARED_A_LIMIT || k >= LONG_K) && blocks >= 2 * parallel.threads()
                 && n <= NARROW_B) {
             // A too large to be packed once and shared (below): every column chunk would pack the
             // same rows of A again (3x for dW of a 768-wide layer over 8192 tokens: 16 of 54 ms of
@@ -148,6 +148,17 @@ public final class FastMatmul {
             // memory again (the patch embedding's dW, 768 x 512 x 4096: whole rows 3-7% faster).
             colChunks = 1;
         }
+        if (colChunks == 1 && blocks >= parallel.threads()) {
+            // Rows are the only split: as many row blocks as a multiple of the thread count, the
+            // rows shared evenly among them. 768 rows on 2 threads as 6 x 132 (the last 108), not
+            // 5 x 144 + 48, where one thread did 3 full blocks and the other 2 and a third (dW of
+            // the patch embedding, 768 x 512 x 4096: 5-8% faster, old and new in one JVM, both
+            // orders). With column chunks the items balance already (1024^3: 1.5-3.7% slower so).
+            int threads = parallel.threads();
+            blocks = (blocks + threads - 1) / threads * threads;
+        }
+        final int mcRows = MR * (((m + MR - 1) / MR + blocks - 1) / blocks);
+        final int rowBlocks = (m + mcRows - 1) / mcRows;
         int panelsPerChunk = (nPanels + colChunks - 1) / colChunks;
         colChunks = (nPanels + panelsPerChunk - 1) / panelsPerChunk;
         final int chunks = colChunks;
@@ -158,9 +169,9 @@ public final class FastMatmul {
             // one parallel pass in which each work item runs through all KC blocks: two
             // synchronisations of the thread team per product instead of two per KC block.
             // When a row block is shared by several column chunks, A is packed once too (row
-            // block ib, KC block p0 from pa[ib*MC*k + p0*MC]) instead of once per work item.
-            boolean shareA = chunks > 1 && (long) rowBlocks * MC * k <= SHARED_A_LIMIT;
-            if (shareA && packedAShared.length < rowBlocks * MC * k) packedAShared = new float[rowBlocks * MC * k];
+            // block ib, KC block p0 from pa[ib*mc*k + p0*mc]) instead of once per work item.
+            boolean shareA = chunks > 1 && (long) rowBlocks * mcRows * k <= SHARED_A_LIMIT;
+            if (shareA && packedAShared.length < rowBlocks * mcRows * k) packedAShared = new float[rowBlocks * mcRows * k];
             final float[] pa = packedAShared;
             parallel.forRange(kBlocks * nPanels, Math.max(1, kBlocks * nPanels / (4 * parallel.threads())), (s, e) -> {
                 for (int t = s; t < e; t++) {
@@ -171,8 +182,8 @@ public final class FastMatmul {
                     for (int t = s; t < e; t++) { // the same ranges over (row block, KC block) items
                         for (int u = t; u < rowBlocks * kBlocks; u += kBlocks * nPanels) {
                             int ib = u / kBlocks, p0 = (u % kBlocks) * KC;
-                            Packing.packA(a, aOff, lda, transA, ib * MC, Math.min(MC, m - ib * MC), p0, Math.min(KC, k - p0),
-                                    pa, ib * MC * k + p0 * MC);
+                            Packing.packA(a, aOff, lda, transA, ib * mcRows, Math.min(mcRows, m - ib * mcRows), p0, Math.min(KC, k - p0),
+                                    pa, ib * mcRows * k + p0 * mcRows);
                         }
                     }
                 }
@@ -181,8 +192,9 @@ public final class FastMatmul {
                 for (int item = s; item < e; item++) {
                     int ib = item / chunks;
                     for (int p0 = 0; p0 < k; p0 += KC) {
-                        multiplyBlock(a, aOff, lda, transA, shareA ? pa : null, ib * MC * k + p0 * MC, pb, p0 * nPad,
-                                c, cOff, ldc, m, n, p0, Math.min(KC, k - p0), accumulate || p0 > 0, ib, item % chunks, ppc, nPanels);
+                        multiplyBlock(a, aOff, lda, transA, shareA ? pa : null, ib * mcRows * k + p0 * mcRows, pb, p0 * nPad,
+                                c, cOff, ldc, n, p0, Math.min(KC, k - p0), accumulate || p0 > 0,
+                                ib * mcRows, Math.min(mcRows, m - ib * mcRows), item % chunks, ppc, nPanels);
                     }
                 }
             });
@@ -198,24 +210,23 @@ public final class FastMatmul {
             // 2. multiply, one work item = (row block, column chunk)
             parallel.forRange(rowBlocks * chunks, 1, (s, e) -> {
                 for (int item = s; item < e; item++) {
-                    multiplyBlock(a, aOff, lda, transA, null, 0, pb, 0, c, cOff, ldc, m, n, pStart, kc, acc,
-                            item / chunks, item % chunks, ppc, nPanels);
+                    int i0 = (item / chunks) * mcRows;
+                    multiplyBlock(a, aOff, lda, transA, null, 0, pb, 0, c, cOff, ldc, n, pStart, kc, acc,
+                            i0, Math.min(mcRows, m - i0), item % chunks, ppc, nPanels);
                 }
             });
         }
     }
 
     /**
-     * One work item for one KC block: multiplies op(A)[ib*MC .., p0 .. p0+kc) with the B panels
+     * One work item for one KC block: multiplies op(A)[i0 .. i0+mc, p0 .. p0+kc) with the B panels
      * of column chunk jb (packed from pb[pbOff], panel q at pbOff + q*NR*kc). A comes packed in
      * shared[sharedOff ..], or (shared null) is packed here into this thread's buffer.
      */
     private void multiplyBlock(float[] a, int aOff, int lda, boolean transA, float[] shared, int sharedOff,
-                               float[] pb, int pbOff, float[] c, int cOff, int ldc, int m, int n, int p0, int kc, boolean acc,
-                               int ib, int jb, int panelsPerChunk, int nPanels) {
+                               float[] pb, int pbOff, float[] c, int cOff, int ldc, int n, int p0, int kc, boolean acc,
+                               int i0, int mc, int jb, int panelsPerChunk, int nPanels) {
         float[] own = packedA.get();
-        int i0 = ib * MC;
-        int mc = Math.min(MC, m - i0);
         float[] pa = shared != null ? shared : own;
         int paOff = shared != null ? sharedOff : 0;
         if (shared == null) Packing.packA(a, aOff, lda, transA, i0, mc, p0, kc, own, 0);

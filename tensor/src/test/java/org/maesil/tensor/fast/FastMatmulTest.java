@@ -109,12 +109,13 @@ class FastMatmulTest {
     /**
      * A weight gradient's shape (dW = dY^T X, k = tokens), run with whole rows as work items
      * instead of column chunks: A too large to be packed once and shared (4 row blocks x 144
-     * rows x 7300 > FastMatmul.SHARED_A_LIMIT), or small enough to share but long (k >= LONG_K).
+     * rows x 7300 > FastMatmul.SHARED_A_LIMIT), or small enough to share but long (k >= LONG_K);
+     * with 701 rows, split evenly into 6 row blocks of 120 (the last 101, its last tile 5 rows).
      */
     @ParameterizedTest
-    @CsvSource({"7300", "4099"})
-    void largeKWholeRowsTwoThreadsIdenticalToOne(int k) {
-        int m = 4 * FastMatmul.MC, n = 240;
+    @CsvSource({"576,7300", "576,4099", "701,4099"})
+    void largeKWholeRowsTwoThreadsIdenticalToOne(int m, int k) {
+        int n = 240;
         assertThat(k).isGreaterThanOrEqualTo(FastMatmul.LONG_K);
         float[] a = random(k * m, 10), b = random(k * n, 11), c1 = new float[m * n], c2 = new float[m * n];
         mm1.matmul(a, b, c1, 1, m, n, k, true, false, false, 0, 0);
