@@ -56,32 +56,24 @@ final class RowVectorOps {
 
     /**
      * A convolution's bias gradient: db[c] = sum over samples n, then voxels v, of
-     * dy[(n*channels + c)*spatial + v]. Four vectors of partial sums, kept in a small array
-     * (lane l of vector a sums the voxels v = 16a + l mod 64 with 16 lanes, of each plane in
-     * order), are added in a fixed tree at the end ({@link VectorSupport#laneTotal}), then the
-     * planes' tails. Not the reference's order (a float sum in voxel order runs at one add per
-     * 4 cycles: ~3.6 ms for the patch embedding's 6.3M values), but a fixed one: 1 and N
-     * threads give the same bits. The partial sums live in an array, not in vector variables
-     * carried around the loops: C2 compiled such a loop (in an on-stack-replacement compile)
-     * with boxed vectors, 20x slower.
+     * dy[(n*channels + c)*spatial + v]. Each plane (n, c) is summed in four vectors of partial
+     * sums ({@link #addPlane}: lane l of vector a sums the voxels v = 16a + l mod 64 with 16
+     * lanes, in order), added into the channel's partial sums (a small array), which are added
+     * in a fixed tree at the end ({@link VectorSupport#laneTotal}), then the planes' tails. Not
+     * the reference's order (a float sum in voxel order runs at one add per 4 cycles: ~3.6 ms
+     * for the patch embedding's 6.3M values), but a fixed one: 1 and N threads give the same
+     * bits. The vectors live in one loop of one small method: C2 compiled a loop nest carrying
+     * them (in an on-stack-replacement compile) with boxed vectors, 20x slower; and partial sums
+     * kept in the array at every step wait on a store and a load per add (the patch
+     * embedding's db 1.2-1.3 ms, this form 0.9-1.0 in a microbenchmark).
      */
     static void sumPerChannel(Parallel parallel, float[] dy, float[] db, int samples, int channels, int spatial) {
-        int lanes = S.length(), step = 4 * lanes, vecEnd = spatial - spatial % step;
+        int step = 4 * S.length(), vecEnd = spatial - spatial % step;
         parallel.forRange(channels, 1, (s, e) -> {
             float[] part = new float[step];
             for (int c = s; c < e; c++) {
                 java.util.Arrays.fill(part, 0f);
-                for (int n = 0; n < samples; n++) {
-                    int o = (n * channels + c) * spatial;
-                    for (int v = 0; v < vecEnd; v += step) {
-                        FloatVector.fromArray(S, part, 0).add(FloatVector.fromArray(S, dy, o + v)).intoArray(part, 0);
-                        FloatVector.fromArray(S, part, lanes).add(FloatVector.fromArray(S, dy, o + v + lanes)).intoArray(part, lanes);
-                        FloatVector.fromArray(S, part, 2 * lanes).add(FloatVector.fromArray(S, dy, o + v + 2 * lanes))
-                                .intoArray(part, 2 * lanes);
-                        FloatVector.fromArray(S, part, 3 * lanes).add(FloatVector.fromArray(S, dy, o + v + 3 * lanes))
-                                .intoArray(part, 3 * lanes);
-                    }
-                }
+                for (int n = 0; n < samples; n++) addPlane(dy, (n * channels + c) * spatial, vecEnd, part);
                 float sum = VectorSupport.laneTotal(part);
                 for (int n = 0; n < samples; n++) {
                     int o = (n * channels + c) * spatial;
@@ -90,6 +82,23 @@ final class RowVectorOps {
                 db[c] = sum;
             }
         });
+    }
+
+    /** part[a*LANES + l] += sum over v < end, v = a*LANES + l (mod 4 LANES), of dy[o + v] (end a multiple of 4 LANES). */
+    private static void addPlane(float[] dy, int o, int end, float[] part) {
+        int lanes = S.length();
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+        for (int v = 0; v < end; v += 4 * lanes) {
+            s0 = s0.add(FloatVector.fromArray(S, dy, o + v));
+            s1 = s1.add(FloatVector.fromArray(S, dy, o + v + lanes));
+            s2 = s2.add(FloatVector.fromArray(S, dy, o + v + 2 * lanes));
+            s3 = s3.add(FloatVector.fromArray(S, dy, o + v + 3 * lanes));
+        }
+        s0.add(FloatVector.fromArray(S, part, 0)).intoArray(part, 0);
+        s1.add(FloatVector.fromArray(S, part, lanes)).intoArray(part, lanes);
+        s2.add(FloatVector.fromArray(S, part, 2 * lanes)).intoArray(part, 2 * lanes);
+        s3.add(FloatVector.fromArray(S, part, 3 * lanes)).intoArray(part, 3 * lanes);
     }
 
     /**
