@@ -33,8 +33,8 @@ import org.maesil.tensor.Parallel;
 public final class FastMatmul {
     /**
      * Depth of one packed block (tunable with -Dmaesil.kc for experiments): 512 with 16-lane
-     * vectors (a B panel of 64 KiB; against 256, old and new in one JVM, both orders: the patch
-     * embedding's products 5-12% faster, sgemm 1024^3 3%), 256 with 8 lanes (a 16 KiB panel, half
+     * vectors (a B panel of 64 KiB, but half the passes over C; against 256, old and new in one JVM,
+     * both orders: the patch embedding's products 3-8.5% faster, sgemm 1024^3 0-3%), 256 with 8 lanes (a 16 KiB panel, half
      * of Zen 3's L1d; 512 there is unmeasured on Zen 3, and within 3% on the AVX2 proxy).
      */
     static final int KC = Math.max(1, Integer.getInteger("maesil.kc", MicroKernel6x16.LANES >= 16 ? 512 : 256));
