@@ -11,10 +11,23 @@ import java.net.*; import java.lang.reflect.*; import java.util.*;
  */
 public class ConvAB {
   static float[] rnd(int n, long s){ Random r=new Random(s); float[] a=new float[n]; for(int i=0;i<n;i++) a[i]=(float)r.nextGaussian(); return a;}
+  /** Nanoseconds: wall time, or the calling thread's CPU time (not counting time stolen by the host's other guests). */
+  static long clock(boolean cpu) {
+    return cpu ? java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() : System.nanoTime();
+  }
   public static void main(String[] a) throws Exception {
+    boolean cpu = Boolean.getBoolean("cpu"); // the main thread's CPU time, not wall time (with -Dt=1 only)
+    if (cpu && Integer.getInteger("t", 2) != 1) throw new IllegalArgumentException("-Dcpu=true needs -Dt=1: the workers' time is not counted");
     int th = Integer.getInteger("t", 2), rounds = Integer.getInteger("rounds", 30), inner = Integer.getInteger("inner", 3);
     String[] works = System.getProperty("work", "stack").split(",");
     Runnable[][] run = new Runnable[2][works.length];
+    // one set of arrays for both copies: where the arrays lie changes the speed (lesson 22)
+    float[] x=rnd(2*64*64*64,1), w1=rnd(32*27,2), b1=rnd(32,3), w2=rnd(64*32*27,4), b2=rnd(64,5);
+    float[] h=rnd(2*32*32*32*32,9), hr=new float[h.length], y=new float[2*64*4096], dy=rnd(2*64*4096,6), dh=new float[h.length];
+    float[] dw1=new float[32*27], db1=new float[32], dw2=new float[64*32*27], db2=new float[64];
+    boolean pe = Arrays.stream(works).anyMatch(w -> w.startsWith("pe"));
+    float[] x3 = pe ? rnd(2*128*128*128,7) : null, w3 = pe ? rnd(768*512,8) : null, b3 = rnd(768,10), db3 = new float[768];
+    float[] y3 = pe ? new float[2*768*4096] : null, dy3 = pe ? rnd(2*768*4096,11) : null, dw3 = pe ? new float[768*512] : null;
     for (int v = 0; v < 2; v++) {
       ClassLoader cl = new URLClassLoader(new URL[]{new java.io.File(a[v]).toURI().toURL()}, ClassLoader.getPlatformClassLoader());
       Class<?> jb = cl.loadClass("org.maesil.tensor.JavaBackend"), geo = cl.loadClass("org.maesil.tensor.Conv3dGeometry");
@@ -24,13 +37,7 @@ public class ConvAB {
       Method fwd = jb.getMethod("conv3dForward", float[].class, float[].class, float[].class, float[].class, geo);
       Method dw = jb.getMethod("conv3dBackwardWeight", float[].class, float[].class, float[].class, float[].class, geo);
       Method dx = jb.getMethod("conv3dBackwardInput", float[].class, float[].class, float[].class, geo);
-      float[] x=rnd(2*64*64*64,1), w1=rnd(32*27,2), b1=rnd(32,3), w2=rnd(64*32*27,4), b2=rnd(64,5);
-      float[] h=rnd(2*32*32*32*32,9), hr=new float[h.length], y=new float[2*64*4096], dy=rnd(2*64*4096,6), dh=new float[h.length];
-      float[] dw1=new float[32*27], db1=new float[32], dw2=new float[64*32*27], db2=new float[64];
-      boolean pe = Arrays.stream(works).anyMatch(w -> w.startsWith("pe"));
       Object g3 = cubic.invoke(null, 2,1,768,128,128,128,8,8,0);
-      float[] x3 = pe ? rnd(2*128*128*128,7) : null, w3 = pe ? rnd(768*512,8) : null, b3 = rnd(768,10), db3 = new float[768];
-      float[] y3 = pe ? new float[2*768*4096] : null, dy3 = pe ? rnd(2*768*4096,11) : null, dw3 = pe ? new float[768*512] : null;
       for (int k = 0; k < works.length; k++) {
         String wk = works[k];
         run[v][k] = () -> { try { switch (wk) {
@@ -53,7 +60,7 @@ public class ConvAB {
     for (int k = 0; k < works.length; k++) {
       double[][] t = new double[2][rounds];
       for (int w = 0; w < 15; w++) for (int v = 0; v < 2; v++) run[v][k].run();
-      for (int i = 0; i < rounds; i++) for (int v = 0; v < 2; v++) { long s = System.nanoTime(); for (int j = 0; j < inner; j++) run[v][k].run(); t[v][i] = (System.nanoTime() - s) / (inner * 1e6); }
+      for (int i = 0; i < rounds; i++) for (int v = 0; v < 2; v++) { long s = clock(cpu); for (int j = 0; j < inner; j++) run[v][k].run(); t[v][i] = (clock(cpu) - s) / (inner * 1e6); }
       int wins = 0; for (int i = 0; i < rounds; i++) if (t[1][i] < t[0][i]) wins++;
       double[] sa = t[0].clone(), sb = t[1].clone(); Arrays.sort(sa); Arrays.sort(sb);
       System.out.printf("%-6s A %.2f ms  B %.2f ms  (B/A %.3f, B faster in %d/%d)%n", works[k], sa[rounds/2], sb[rounds/2], sb[rounds/2]/sa[rounds/2], wins, rounds);

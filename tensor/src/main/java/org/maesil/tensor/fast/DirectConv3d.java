@@ -30,7 +30,9 @@ import org.maesil.tensor.Parallel;
  *   dW^T[k, co0 + j] = sum_n sum_v xp[n][vox(v) + tap(k)] dyT[n][v, co0 + j]       (k in the weight's order)
  * </pre>
  * (there with xp split channels first, so that the taps of a work item's few channels read
- * compact blocks of memory).
+ * compact blocks of memory). With few taps (K <= NR, a first layer) the weight gradient is a
+ * sum of dot products along the voxels instead ({@link #backwardWeightDot}), dy and xp both
+ * read as vectors where they lie.
  *
  * <p>With 32 vector registers (AVX-512, 16 lanes) both tiles come in a wide form too, with
  * 24 accumulators: 6 channels x 4 segments for the forward, 6 taps x 4 vectors of channels for
@@ -99,17 +101,18 @@ final class DirectConv3d {
     synchronized void forward(float[] x, float[] w, float[] y, Conv3dGeometry g) {
         int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), coutPad = (cout + MR - 1) / MR * MR;
         int ow = g.outW(), plane = g.outH() * ow, p = g.outD() * plane;
-        int kvol = g.kD() * g.kH() * g.kW(), khw = g.kH() * g.kW();
         // W [cout, K] with its columns in tap order k = (kd, kh, ci, kw), then into 6-row panels,
         // block k0 at pw[k0 * coutPad]
         if (packedW.length < (coutPad + cout) * kk) packedW = new float[(coutPad + cout) * kk];
         float[] pw = packedW;
         int wo = coutPad * kk; // the reordered W, after the panels
-        for (int co = 0; co < cout; co++) {
-            for (int ci = 0; ci < g.cin(); ci++) {
-                for (int t = 0; t < kvol; t++) {
-                    int kd = t / khw, kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
-                    pw[wo + co * kk + ((kd * g.kH() + kh) * g.cin() + ci) * g.kW() + kw] = w[(co * g.cin() + ci) * kvol + t];
+        for (int co = 0; co < cout; co++) { // (nested loops: the divisions of one flat tap loop cost 3.6% of layer 2's forward)
+            for (int ci = 0, src = co * kk; ci < g.cin(); ci++) {
+                for (int kd = 0; kd < g.kD(); kd++) {
+                    for (int kh = 0; kh < g.kH(); kh++) {
+                        int dst = wo + co * kk + ((kd * g.kH() + kh) * g.cin() + ci) * g.kW();
+                        for (int kw = 0; kw < g.kW(); kw++) pw[dst + kw] = w[src++];
+                    }
                 }
             }
         }
@@ -318,6 +321,126 @@ final class DirectConv3d {
         c40.intoArray(dst, o4); c41.intoArray(dst, o4 + LANES); c42.intoArray(dst, o4 + 2 * LANES); c43.intoArray(dst, o4 + 3 * LANES);
         c50.intoArray(dst, o5); c51.intoArray(dst, o5 + LANES); c52.intoArray(dst, o5 + 2 * LANES); c53.intoArray(dst, o5 + 3 * LANES);
         if (accumulate) addRows(sc, 4 * LANES, wt, wOff, ld);
+    }
+
+    /** Whether {@link #backwardWeightDot} takes this geometry: few taps (K <= NR), output rows of whole vectors. */
+    static boolean takesDot(Conv3dGeometry g) {
+        return g.cin() * g.kD() * g.kH() * g.kW() <= MicroKernel6x16.NR && g.outW() % LANES == 0;
+    }
+
+    /** Vectors of voxels per block of {@link #backwardWeightDot}: 4 channels' dy block (16 KiB) stays in L1 for all tap groups. */
+    static final int DOT_CHUNKS = 64;
+    /** The dot form's lane-wise partial sums: per voxel range, LANES per (channel, tap). */
+    private float[] dotSums = new float[0];
+    private int[] chunkRows = new int[0];
+
+    /**
+     * dw[co, k] = sum_n sum_v dy[n][co, v] xp[n][vox(v) + tap(k)] (overwritten) for few taps (the conv
+     * stack's first layer: 27), as dot products along the voxels: both operands are read where they
+     * lie, dy by its rows and the input from the channels-first split, one vector = LANES voxels of
+     * an output row; a tile holds 4 channels x 4 taps in 16 accumulators, each lane its own partial
+     * sum, added into its voxel range's sums after each block. Work items are DW_ITEMS fixed voxel
+     * ranges; at the end the ranges' lane sums are added in range order and then across lanes in a
+     * fixed tree, once per weight (per range, the lane sums cost 14% of the time): 1 and N threads
+     * give identical bits. (PanelConv3d's form gathers the taps' rows first; this
+     * one needs output rows of whole vectors, {@link #takesDot}.)
+     */
+    synchronized void backwardWeightDot(float[] x, float[] dy, float[] dw, Conv3dGeometry g) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), cout = g.cout(), nb = g.n();
+        int ow = g.outW(), p = g.outD() * g.outH() * ow, chunks = p / LANES;
+        int kk4 = (kk + 3) / 4 * 4, co4 = (cout + 3) / 4 * 4;
+        int hp = PanelConv3d.paddedH(g), dp = PanelConv3d.paddedD(g);
+        int m = PanelConv3d.phaseLength(g), len = g.sW() * m, sampleStride = g.cin() * dp * hp * len;
+        float[] xp = split.phased(x, g, false);
+        if (taps.length < kk4) taps = new int[kk4];
+        int[] tap = taps;
+        int kvol = g.kD() * g.kH() * g.kW();
+        for (int k = 0; k < kk4; k++) { // taps past K repeat tap 0; their sums are not read
+            int kq = k < kk ? k : 0, ci = kq / kvol, t = kq % kvol;
+            int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
+            tap[k] = ((ci * dp + kd) * hp + kh) * len + (kw % g.sW()) * m + kw / g.sW();
+        }
+        if (chunkRows.length < chunks) chunkRows = new int[chunks];
+        int[] vox = chunkRows;
+        for (int c = 0; c < chunks; c++) { // vector c = voxels c*LANES.. of output row r = (od, oh), sample 0
+            int r = c * LANES / ow, oh = r % g.outH(), od = r / g.outH();
+            vox[c] = (od * g.sD() * hp + oh * g.sH()) * len + c * LANES % ow;
+        }
+        int blocks = (chunks + DOT_CHUNKS - 1) / DOT_CHUNKS, ranges = Math.min(blocks, DW_ITEMS);
+        int perRange = (blocks + ranges - 1) / ranges, nRanges = (blocks + perRange - 1) / perRange;
+        // each range's lane-wise sums in its own slice: co4 x kk4 x LANES floats
+        int size = co4 * kk4 * LANES;
+        if (dotSums.length < nRanges * size) dotSums = new float[nRanges * size];
+        float[] sums = dotSums;
+        parallel.forRange(nRanges, 1, (s, e) -> {
+            for (int range = s; range < e; range++) {
+                java.util.Arrays.fill(sums, range * size, (range + 1) * size, 0f);
+                int bEnd = Math.min(blocks, (range + 1) * perRange);
+                for (int n = 0; n < nb; n++) {
+                    for (int b = range * perRange; b < bEnd; b++) {
+                        int c0 = b * DOT_CHUNKS, c1 = Math.min(chunks, c0 + DOT_CHUNKS);
+                        for (int co = 0; co < co4; co += 4) { // channels past cout repeat the last; not read
+                            int d0 = (n * cout + Math.min(co, cout - 1)) * p, d1 = (n * cout + Math.min(co + 1, cout - 1)) * p;
+                            int d2 = (n * cout + Math.min(co + 2, cout - 1)) * p, d3 = (n * cout + Math.min(co + 3, cout - 1)) * p;
+                            for (int j = 0; j < kk4; j += 4) {
+                                dotTile(dy, d0, d1, d2, d3, xp, n * sampleStride, vox, tap, j, c0, c1, sums, range * size + (co * kk4 + j) * LANES, kk4 * LANES);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        // dw[co, k] = the lanes of (range 0 + range 1 + ...), in range order, then added in a fixed tree
+        parallel.forRange(cout * kk, (s, e) -> {
+            float[] lanes = new float[LANES];
+            for (int i = s; i < e; i++) {
+                int o = (i / kk * kk4 + i % kk) * LANES;
+                FloatVector total = FloatVector.fromArray(S, sums, o);
+                for (int r = 1; r < nRanges; r++) total = total.add(FloatVector.fromArray(S, sums, r * size + o));
+                total.intoArray(lanes, 0);
+                dw[i] = VectorSupport.laneTotal(lanes, 0, LANES);
+            }
+        });
+    }
+
+    /**
+     * sums[sOff + a*ld + b*LANES + l] += sum_{c0 <= c < c1} dy[d_a + c*LANES + l] xp[xOff + vox[c] + tap[j + b] + l]
+     * for the 4 channel rows d_a and the 4 taps j + b: 16 vector accumulators, lane by lane.
+     */
+    static void dotTile(float[] dy, int d0, int d1, int d2, int d3, float[] xp, int xOff, int[] vox, int[] tap, int j,
+                        int c0, int c1, float[] sums, int sOff, int ld) {
+        int t0 = xOff + tap[j], t1 = xOff + tap[j + 1], t2 = xOff + tap[j + 2], t3 = xOff + tap[j + 3];
+        FloatVector zero = FloatVector.zero(S); // one call for all accumulators (see MicroKernel6x16.tile)
+        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
+        FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero, a30 = zero, a31 = zero, a32 = zero, a33 = zero;
+        for (int c = c0; c < c1; c++) {
+            int dv = c * LANES, xv = vox[c];
+            FloatVector y0 = FloatVector.fromArray(S, dy, d0 + dv), y1 = FloatVector.fromArray(S, dy, d1 + dv);
+            FloatVector y2 = FloatVector.fromArray(S, dy, d2 + dv), y3 = FloatVector.fromArray(S, dy, d3 + dv);
+            FloatVector x0 = FloatVector.fromArray(S, xp, t0 + xv), x1 = FloatVector.fromArray(S, xp, t1 + xv);
+            FloatVector x2 = FloatVector.fromArray(S, xp, t2 + xv), x3 = FloatVector.fromArray(S, xp, t3 + xv);
+            a00 = y0.fma(x0, a00); a01 = y0.fma(x1, a01); a02 = y0.fma(x2, a02); a03 = y0.fma(x3, a03);
+            a10 = y1.fma(x0, a10); a11 = y1.fma(x1, a11); a12 = y1.fma(x2, a12); a13 = y1.fma(x3, a13);
+            a20 = y2.fma(x0, a20); a21 = y2.fma(x1, a21); a22 = y2.fma(x2, a22); a23 = y2.fma(x3, a23);
+            a30 = y3.fma(x0, a30); a31 = y3.fma(x1, a31); a32 = y3.fma(x2, a32); a33 = y3.fma(x3, a33);
+        }
+        int q0 = sOff, q1 = q0 + ld, q2 = q1 + ld, q3 = q2 + ld;
+        FloatVector.fromArray(S, sums, q0).add(a00).intoArray(sums, q0);
+        FloatVector.fromArray(S, sums, q0 + LANES).add(a01).intoArray(sums, q0 + LANES);
+        FloatVector.fromArray(S, sums, q0 + 2 * LANES).add(a02).intoArray(sums, q0 + 2 * LANES);
+        FloatVector.fromArray(S, sums, q0 + 3 * LANES).add(a03).intoArray(sums, q0 + 3 * LANES);
+        FloatVector.fromArray(S, sums, q1).add(a10).intoArray(sums, q1);
+        FloatVector.fromArray(S, sums, q1 + LANES).add(a11).intoArray(sums, q1 + LANES);
+        FloatVector.fromArray(S, sums, q1 + 2 * LANES).add(a12).intoArray(sums, q1 + 2 * LANES);
+        FloatVector.fromArray(S, sums, q1 + 3 * LANES).add(a13).intoArray(sums, q1 + 3 * LANES);
+        FloatVector.fromArray(S, sums, q2).add(a20).intoArray(sums, q2);
+        FloatVector.fromArray(S, sums, q2 + LANES).add(a21).intoArray(sums, q2 + LANES);
+        FloatVector.fromArray(S, sums, q2 + 2 * LANES).add(a22).intoArray(sums, q2 + 2 * LANES);
+        FloatVector.fromArray(S, sums, q2 + 3 * LANES).add(a23).intoArray(sums, q2 + 3 * LANES);
+        FloatVector.fromArray(S, sums, q3).add(a30).intoArray(sums, q3);
+        FloatVector.fromArray(S, sums, q3 + LANES).add(a31).intoArray(sums, q3 + LANES);
+        FloatVector.fromArray(S, sums, q3 + 2 * LANES).add(a32).intoArray(sums, q3 + 2 * LANES);
+        FloatVector.fromArray(S, sums, q3 + 3 * LANES).add(a33).intoArray(sums, q3 + 3 * LANES);
     }
 
     /** Offset in xp of output row r = (n, od, oh): ((n*Dp + od*sD)*Hp + oh*sH)*cin*L. */

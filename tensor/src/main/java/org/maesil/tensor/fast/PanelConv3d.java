@@ -464,6 +464,9 @@ final class PanelConv3d {
 
     /** Voxels per block of the dot-product weight gradient (a multiple of the vector length). */
     static final int DOT_BLOCK = 512;
+    /** The gathered rows as DirectConv3d.dotTile's operand: row j at j*DOT_BLOCK, vector c of a row at c*LANES. */
+    private static final int[] CB_ROWS = java.util.stream.IntStream.range(0, NR).map(j -> j * DOT_BLOCK).toArray();
+    private static final int[] CB_VECTORS = java.util.stream.IntStream.range(0, DOT_BLOCK / LANES).map(c -> c * LANES).toArray();
     private float[] dyPadded = new float[0];
 
     /**
@@ -518,7 +521,8 @@ final class PanelConv3d {
                         for (int c0 = 0; c0 < co4; c0 += 4) {
                             int d0 = (n * co4 + c0) * vPad + va;
                             for (int j0 = 0; j0 < rows4; j0 += 4) {
-                                dotTile(dyp, d0, vPad, cb, j0 * DOT_BLOCK, lenPad, cb, partOff, c0, j0);
+                                DirectConv3d.dotTile(dyp, d0, d0 + vPad, d0 + 2 * vPad, d0 + 3 * vPad, cb, 0, CB_VECTORS, CB_ROWS, j0,
+                                        0, lenPad / LANES, cb, partOff + (c0 * NR + j0) * LANES, NR * LANES);
                             }
                         }
                     }
@@ -538,47 +542,6 @@ final class PanelConv3d {
                 }
             });
         }
-    }
-
-    /**
-     * part[partOff + ((c0+a)*NR + j0+b)*LANES + l] += sum_t dyp[d0 + a*vPad + t] * cb[cbOff + b*DOT_BLOCK + t]
-     * over the t = l (mod LANES), for a, b < 4, t < len (a multiple of LANES): 16 vector
-     * accumulators, added lane by lane to the work item's partial sums.
-     */
-    static void dotTile(float[] dyp, int d0, int vPad, float[] cb, int cbOff, int len, float[] part, int partOff, int c0, int j0) {
-        FloatVector zero = FloatVector.zero(S); // one call for all accumulators (see MicroKernel6x16.tile)
-        FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
-        FloatVector a20 = zero, a21 = zero, a22 = zero, a23 = zero, a30 = zero, a31 = zero, a32 = zero, a33 = zero;
-        int e0 = d0, e1 = d0 + vPad, e2 = d0 + 2 * vPad, e3 = d0 + 3 * vPad;
-        int f0 = cbOff, f1 = cbOff + DOT_BLOCK, f2 = cbOff + 2 * DOT_BLOCK, f3 = cbOff + 3 * DOT_BLOCK;
-        for (int t = 0; t < len; t += LANES) {
-            FloatVector y0 = FloatVector.fromArray(S, dyp, e0 + t), y1 = FloatVector.fromArray(S, dyp, e1 + t);
-            FloatVector y2 = FloatVector.fromArray(S, dyp, e2 + t), y3 = FloatVector.fromArray(S, dyp, e3 + t);
-            FloatVector x0 = FloatVector.fromArray(S, cb, f0 + t), x1 = FloatVector.fromArray(S, cb, f1 + t);
-            FloatVector x2 = FloatVector.fromArray(S, cb, f2 + t), x3 = FloatVector.fromArray(S, cb, f3 + t);
-            a00 = y0.fma(x0, a00); a01 = y0.fma(x1, a01); a02 = y0.fma(x2, a02); a03 = y0.fma(x3, a03);
-            a10 = y1.fma(x0, a10); a11 = y1.fma(x1, a11); a12 = y1.fma(x2, a12); a13 = y1.fma(x3, a13);
-            a20 = y2.fma(x0, a20); a21 = y2.fma(x1, a21); a22 = y2.fma(x2, a22); a23 = y2.fma(x3, a23);
-            a30 = y3.fma(x0, a30); a31 = y3.fma(x1, a31); a32 = y3.fma(x2, a32); a33 = y3.fma(x3, a33);
-        }
-        // added lane by lane into the item's partial sums (no horizontal sum per block)
-        int q0 = partOff + (c0 * NR + j0) * LANES, q1 = q0 + NR * LANES, q2 = q1 + NR * LANES, q3 = q2 + NR * LANES;
-        FloatVector.fromArray(S, part, q0).add(a00).intoArray(part, q0);
-        FloatVector.fromArray(S, part, q0 + LANES).add(a01).intoArray(part, q0 + LANES);
-        FloatVector.fromArray(S, part, q0 + 2 * LANES).add(a02).intoArray(part, q0 + 2 * LANES);
-        FloatVector.fromArray(S, part, q0 + 3 * LANES).add(a03).intoArray(part, q0 + 3 * LANES);
-        FloatVector.fromArray(S, part, q1).add(a10).intoArray(part, q1);
-        FloatVector.fromArray(S, part, q1 + LANES).add(a11).intoArray(part, q1 + LANES);
-        FloatVector.fromArray(S, part, q1 + 2 * LANES).add(a12).intoArray(part, q1 + 2 * LANES);
-        FloatVector.fromArray(S, part, q1 + 3 * LANES).add(a13).intoArray(part, q1 + 3 * LANES);
-        FloatVector.fromArray(S, part, q2).add(a20).intoArray(part, q2);
-        FloatVector.fromArray(S, part, q2 + LANES).add(a21).intoArray(part, q2 + LANES);
-        FloatVector.fromArray(S, part, q2 + 2 * LANES).add(a22).intoArray(part, q2 + 2 * LANES);
-        FloatVector.fromArray(S, part, q2 + 3 * LANES).add(a23).intoArray(part, q2 + 3 * LANES);
-        FloatVector.fromArray(S, part, q3).add(a30).intoArray(part, q3);
-        FloatVector.fromArray(S, part, q3 + LANES).add(a31).intoArray(part, q3 + LANES);
-        FloatVector.fromArray(S, part, q3 + 2 * LANES).add(a32).intoArray(part, q3 + 2 * LANES);
-        FloatVector.fromArray(S, part, q3 + 3 * LANES).add(a33).intoArray(part, q3 + 3 * LANES);
     }
 
     /**

@@ -112,6 +112,14 @@ class Im2colConv3dTest {
             // dx of k3 s2 p1 with inW = 2 outW, the three taps of a row at once: 2 output rows (the
             // fewest it takes), input depth odd (a last plane reached by one tap only)
             "1, 3, 5, 5, 4, 16, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            // dW in the dot form read straight from the split input (K <= 32, output rows of whole
+            // 8- and 16-lane vectors): the conv stack's first layer in small (cout 5 and 32, 27 taps,
+            // 2 samples, rows of 32), 24 taps of 2 channels with rows of 16, and enough voxels
+            // (20 x 5 x 32 per sample) for several blocks and voxel ranges
+            "2, 1, 5, 8, 6, 64, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            "2, 1, 32, 4, 4, 64, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            "1, 2, 3, 4, 5, 16, 2, 2, 3, 1, 1, 1, 0, 0, 1, 4194304",
+            "2, 1, 6, 20, 9, 32, 3, 3, 3, 1, 2, 1, 1, 1, 1, 4194304",
     })
     void matchesDirectFloat64Convolution(int n, int cin, int cout, int inD, int inH, int inW, int kD, int kH, int kW,
                                          int sD, int sH, int sW, int pD, int pH, int pW, int budget) {
