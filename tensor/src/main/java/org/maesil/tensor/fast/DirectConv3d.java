@@ -190,14 +190,7 @@ final class DirectConv3d {
                 }
             }
         });
-        if (taps.length < kkPad) taps = new int[kkPad];
-        int[] tap = taps;
-        int kvol = g.kD() * g.kH() * g.kW();
-        for (int k = 0; k < kkPad; k++) { // rows past K repeat tap 0; their sums are not read
-            int kq = k < kk ? k : 0, ci = kq / kvol, t = kq % kvol;
-            int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
-            tap[k] = ((ci * dp + kd) * hp + kh) * len + (kw % g.sW()) * m + kw / g.sW();
-        }
+        int[] tap = channelsFirstTaps(g, kkPad, dp, hp, m, len);
         if (voxels.length < p) voxels = new int[p];
         int[] vox = voxels;
         for (int v = 0; v < p; v++) { // voxel (od, oh, ow) of sample 0 at xp[(od*sD*Hp + oh*sH)*L + ow] + tap
@@ -323,6 +316,22 @@ final class DirectConv3d {
         if (accumulate) addRows(sc, 4 * LANES, wt, wOff, ld);
     }
 
+    /**
+     * The offsets of taps k < count (in the weight's order (ci, kd, kh, kw)) in the channels-first
+     * split: ((ci*Dp + kd)*Hp + kh)*L + (kw % sW)*M + kw / sW. Taps past K repeat tap 0 (padding
+     * rows of a tile; their sums are not read). In a buffer kept between calls.
+     */
+    private int[] channelsFirstTaps(Conv3dGeometry g, int count, int dp, int hp, int m, int len) {
+        int kk = g.cin() * g.kD() * g.kH() * g.kW(), kvol = g.kD() * g.kH() * g.kW();
+        if (taps.length < count) taps = new int[count];
+        for (int k = 0; k < count; k++) {
+            int kq = k < kk ? k : 0, ci = kq / kvol, t = kq % kvol;
+            int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
+            taps[k] = ((ci * dp + kd) * hp + kh) * len + (kw % g.sW()) * m + kw / g.sW();
+        }
+        return taps;
+    }
+
     /** Whether {@link #backwardWeightDot} takes this geometry: few taps (K <= NR), output rows of whole vectors. */
     static boolean takesDot(Conv3dGeometry g) {
         return g.cin() * g.kD() * g.kH() * g.kW() <= MicroKernel6x16.NR && g.outW() % LANES == 0;
@@ -352,14 +361,7 @@ final class DirectConv3d {
         int hp = PanelConv3d.paddedH(g), dp = PanelConv3d.paddedD(g);
         int m = PanelConv3d.phaseLength(g), len = g.sW() * m, sampleStride = g.cin() * dp * hp * len;
         float[] xp = split.phased(x, g, false);
-        if (taps.length < kk4) taps = new int[kk4];
-        int[] tap = taps;
-        int kvol = g.kD() * g.kH() * g.kW();
-        for (int k = 0; k < kk4; k++) { // taps past K repeat tap 0; their sums are not read
-            int kq = k < kk ? k : 0, ci = kq / kvol, t = kq % kvol;
-            int kd = t / (g.kH() * g.kW()), kh = (t / g.kW()) % g.kH(), kw = t % g.kW();
-            tap[k] = ((ci * dp + kd) * hp + kh) * len + (kw % g.sW()) * m + kw / g.sW();
-        }
+        int[] tap = channelsFirstTaps(g, kk4, dp, hp, m, len);
         if (chunkRows.length < chunks) chunkRows = new int[chunks];
         int[] vox = chunkRows;
         for (int c = 0; c < chunks; c++) { // vector c = voxels c*LANES.. of output row r = (od, oh), sample 0
