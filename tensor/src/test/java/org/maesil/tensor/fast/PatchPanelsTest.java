@@ -14,6 +14,10 @@ class PatchPanelsTest {
             "2, 1, 16, 16, 16, 4, 4, 4",
             "2, 2, 16, 24, 72, 8, 8, 8",
             "1, 3, 5, 7, 9, 2, 3, 1",
+            // dW panels copied by runs of taps (kW a multiple of half a vector): runs of 4, 8 and 16
+            // floats, the last patch's runs near the end of the volume
+            "2, 1, 8, 8, 40, 4, 4, 4",
+            "1, 1, 16, 16, 48, 2, 2, 16",
     })
     void equalsThePanelsOfTheUnfoldedPatchMatrix(int n, int cin, int inD, int inH, int inW, int kD, int kH, int kW) {
         Conv3dGeometry g = new Conv3dGeometry(n, cin, 1, inD, inH, inW, kD, kH, kW, kD, kH, kW, 0, 0, 0);
