@@ -112,6 +112,8 @@ class Im2colConv3dTest {
             // dx of k3 s2 p1 with inW = 2 outW, the three taps of a row at once: 2 output rows (the
             // fewest it takes), input depth odd (a last plane reached by one tap only)
             "1, 3, 5, 5, 4, 16, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
+            // the same with an odd input height (the last output row's kh = 2 falls outside) and 4 rows of 16
+            "2, 2, 3, 5, 7, 32, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
             // dW in the dot form read straight from the split input (K <= 32, output rows of whole
             // 8- and 16-lane vectors): the conv stack's first layer in small (cout 5 and 32, 27 taps,
             // 2 samples, rows of 32), 24 taps of 2 channels with rows of 16, and enough voxels
