@@ -396,13 +396,21 @@ final class DirectConv3d {
         parallel.forRange(cout * kk, (s, e) -> {
             float[] lanes = new float[LANES];
             for (int i = s; i < e; i++) {
-                int o = (i / kk * kk4 + i % kk) * LANES;
-                FloatVector total = FloatVector.fromArray(S, sums, o);
-                for (int r = 1; r < nRanges; r++) total = total.add(FloatVector.fromArray(S, sums, r * size + o));
-                total.intoArray(lanes, 0);
+                addRanges(sums, (i / kk * kk4 + i % kk) * LANES, size, nRanges, lanes);
                 dw[i] = VectorSupport.laneTotal(lanes, 0, LANES);
             }
         });
+    }
+
+    /**
+     * lanes = sums[o ..] + sums[size + o ..] + ... (count slices, in order), LANES floats: one flat
+     * vector loop in a method of its own (a vector carried around a loop nested in another fell
+     * back to the Java implementation in some JVMs, lesson 25).
+     */
+    private static void addRanges(float[] sums, int o, int size, int count, float[] lanes) {
+        FloatVector total = FloatVector.fromArray(S, sums, o);
+        for (int r = 1; r < count; r++) total = total.add(FloatVector.fromArray(S, sums, r * size + o));
+        total.intoArray(lanes, 0);
     }
 
     /**

@@ -130,7 +130,7 @@ public final class Im2colConv3d {
             // (measured 2-3x at 1 -> 32, [2,1,64^3]), read straight from the split input where output
             // rows are whole vectors (8-11% faster there than gathering the rows first); larger K:
             // the packed-panel matrix product.
-            if (kk <= MicroKernel6x16.NR && direct != null && DirectConv3d.takesDot(g)) direct.backwardWeightDot(x, dy, dw, g);
+            if (direct != null && DirectConv3d.takesDot(g)) direct.backwardWeightDot(x, dy, dw, g);
             else if (kk <= MicroKernel6x16.NR) panels.backwardWeightDot(x, dy, dw, g);
             else if (direct != null) direct.backwardWeight(x, dy, dw, g);
             else panels.backwardWeight(x, dy, dw, g);
