@@ -55,22 +55,33 @@ public final class FastMatmul {
     /** Largest A (in floats, 16 MiB) packed once and shared by the work items of a product. */
     static final long SHARED_A_LIMIT = 4L << 20;
 
+    /** B panels per work item in {@link #gemmWideB}: 8 x 32 x 512 floats, 512 KiB, with an A block in L2. */
+    static final int CHUNK_PANELS = 8;
+
     private final Parallel parallel;
     private float[] packedB = new float[0];
+    /** Per-thread B panels of one column chunk ({@link #gemmWideB}). */
+    private final ThreadLocal<float[]> chunkB = ThreadLocal.withInitial(() -> new float[CHUNK_PANELS * NR * KC]);
     private float[] packedAShared = new float[0];
     /** Per-thread packed A block (MC*KC) followed by MR*NR floats of edge-tile scratch. */
     private final ThreadLocal<float[]> packedA = ThreadLocal.withInitial(() -> new float[MC * KC + MR * NR]);
 
     private final long wholeBLimit;
+    /** Whether wide products take {@link #gemmWideB}. */
+    private final boolean wideB;
 
     public FastMatmul(Parallel parallel) {
-        this(parallel, WHOLE_B_LIMIT);
+        this(parallel, WHOLE_B_LIMIT, true);
     }
 
-    /** With another limit for packing B whole (tests use 0 to run the block-by-block schedule). */
-    FastMatmul(Parallel parallel, long wholeBLimit) {
+    /**
+     * With another limit for packing B whole (tests use 0 to run the block-by-block schedule) and
+     * the wide-B schedule on or off (tests compare the schedules).
+     */
+    FastMatmul(Parallel parallel, long wholeBLimit, boolean wideB) {
         this.parallel = parallel;
         this.wholeBLimit = wholeBLimit;
+        this.wideB = wideB;
     }
 
     /** True when the Vector API module is present at run time (else callers use the reference). */
@@ -124,6 +135,12 @@ public final class FastMatmul {
             return;
         }
         int nPanels = (n + NR - 1) / NR;
+        // a wide B (at least 4 column chunks per thread, of 4 to 8 panels) and an A that can be shared
+        int wideChunk = Math.min(CHUNK_PANELS, nPanels / (4 * parallel.threads()));
+        if (wideB && wideChunk >= CHUNK_PANELS / 2 && (long) m * k <= SHARED_A_LIMIT) {
+            gemmWideB(a, aOff, lda, transA, bPanels, c, cOff, ldc, m, n, k, accumulate, nPanels, wideChunk);
+            return;
+        }
         int nPad = nPanels * NR;
         int kBlocks = (k + KC - 1) / KC;
         boolean packAllOfB = (long) k * nPad <= wholeBLimit;
@@ -216,6 +233,43 @@ public final class FastMatmul {
                 }
             });
         }
+    }
+
+    /**
+     * The schedule for a wide B (the patch embedding's forward, 768 x 4096 x 512 per sample;
+     * sgemm 1024^3): A is packed once and shared (it is small enough), then each work item
+     * takes one column chunk and, per KC block, packs the chunk's B panels into a buffer of its
+     * own thread (at most 512 KiB, in L2 next to an A block) and runs every row block over them.
+     * B's panels are used while hot and never written out to memory, and no pass packs all of B
+     * before the multiplications start. Each C element is summed as in the other schedules (KC
+     * blocks in order, each one tile's sum over its steps): the same bits.
+     */
+    private void gemmWideB(float[] a, int aOff, int lda, boolean transA, PanelSource bPanels,
+                           float[] c, int cOff, int ldc, int m, int n, int k, boolean accumulate, int nPanels, int ppc) {
+        int rowBlocks = (m + MC - 1) / MC, kBlocks = (k + KC - 1) / KC;
+        if (packedAShared.length < rowBlocks * MC * k) packedAShared = new float[rowBlocks * MC * k];
+        final float[] pa = packedAShared;
+        parallel.forRange(rowBlocks * kBlocks, 1, (s, e) -> { // block ib, KC block p0 at pa[ib*MC*k + p0*MC]
+            for (int u = s; u < e; u++) {
+                int ib = u / kBlocks, p0 = (u % kBlocks) * KC;
+                Packing.packA(a, aOff, lda, transA, ib * MC, Math.min(MC, m - ib * MC), p0, Math.min(KC, k - p0), pa, ib * MC * k + p0 * MC);
+            }
+        });
+        int chunks = (nPanels + ppc - 1) / ppc;
+        parallel.forRange(chunks, 1, (s, e) -> {
+            float[] pb = chunkB.get();
+            for (int jb = s; jb < e; jb++) {
+                int q0 = jb * ppc;
+                for (int p0 = 0; p0 < k; p0 += KC) {
+                    int kc = Math.min(KC, k - p0), pbOff = -q0 * NR * kc; // panel q at pb[(q - q0) * NR * kc]
+                    bPanels.pack(p0, kc, q0, Math.min(nPanels, q0 + ppc), pb, pbOff);
+                    for (int ib = 0; ib < rowBlocks; ib++) {
+                        multiplyBlock(a, aOff, lda, transA, pa, ib * MC * k + p0 * MC, pb, pbOff, c, cOff, ldc, n, p0, kc,
+                                accumulate || p0 > 0, ib * MC, Math.min(MC, m - ib * MC), jb, ppc, nPanels);
+                    }
+                }
+            }
+        });
     }
 
     /**

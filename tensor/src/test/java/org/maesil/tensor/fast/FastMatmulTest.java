@@ -13,7 +13,7 @@ import org.maesil.tensor.Parallel;
 /** The packed Vector API matmul against a float64 reference, at awkward sizes and all transposes. */
 class FastMatmulTest {
     static Parallel one, two;
-    static FastMatmul mm1, mm2, blockByBlock;
+    static FastMatmul mm1, mm2, blockByBlock, noWideB;
 
     @BeforeAll
     static void setUp() {
@@ -21,7 +21,8 @@ class FastMatmulTest {
         two = new Parallel(2);
         mm1 = new FastMatmul(one);
         mm2 = new FastMatmul(two);
-        blockByBlock = new FastMatmul(two, 0);
+        blockByBlock = new FastMatmul(two, 0, false);
+        noWideB = new FastMatmul(two, FastMatmul.WHOLE_B_LIMIT, false);
     }
 
     @AfterAll
@@ -59,7 +60,8 @@ class FastMatmulTest {
 
     @ParameterizedTest
     @CsvSource({"1,1,1", "1,17,5", "7,1,3", "6,16,256", "13,31,257", "97,53,301", "5,200,600", "150,37,19", "64,64,64", "12,33,40", "7,65,300",
-            "301,290,300", "145,260,513", "40,70,1030"}) // the last two: column chunks, so A is packed once and shared (2 threads)
+            "301,290,300", "145,260,513", "40,70,1030", // the last two: column chunks, so A is packed once and shared (2 threads)
+            "150,1100,1030", "7,2100,300"}) // wide B: each work item packs its own B panels (gemmWideB), 3 and 1 KC blocks
     void matchesFloat64ReferenceForEveryTranspose(int m, int n, int k) {
         for (int t = 0; t < 8; t++) {
             boolean ta = (t & 1) != 0, tb = (t & 2) != 0, acc = (t & 4) != 0;
@@ -72,6 +74,9 @@ class FastMatmulTest {
             float[] c3 = c0.clone();
             blockByBlock.matmul(a, b, c3, 1, m, n, k, ta, tb, acc, m * k, k * n);
             assertThat(c3).as("B packed whole vs block by block, bit for bit").isEqualTo(c1);
+            float[] c4 = c0.clone();
+            noWideB.matmul(a, b, c4, 1, m, n, k, ta, tb, acc, m * k, k * n);
+            assertThat(c4).as("wide-B schedule or not, bit for bit").isEqualTo(c1);
         }
     }
 

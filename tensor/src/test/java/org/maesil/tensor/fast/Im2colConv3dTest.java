@@ -86,6 +86,10 @@ class Im2colConv3dTest {
             // patch embedding with its panels packed from the volume: 1024 taps (4 KC blocks of
             // the matmul), 54 patches per sample (two panels, the second partial), a 2-sample dW sum
             "2, 2, 13, 16, 24, 72, 8, 8, 8, 8, 8, 8, 0, 0, 0, 4194304",
+            // ... with enough patches for the wide-B schedule (each work item packs its own panels):
+            // 2448 patches (the last panel partial), 7 channels; 1088 patches and 1024 taps (2 KC blocks)
+            "1, 1, 7, 48, 48, 68, 4, 4, 4, 4, 4, 4, 0, 0, 0, 4194304",
+            "1, 2, 5, 64, 64, 136, 8, 8, 8, 8, 8, 8, 0, 0, 0, 4194304",
             "2, 4, 8, 9, 9, 9, 3, 3, 3, 2, 2, 2, 1, 1, 1, 4194304",
             "1, 13, 3, 5, 4, 6, 3, 3, 3, 1, 1, 1, 1, 1, 1, 400",
             // panel paths: cout not a multiple of 6, voxel counts not multiples of the panel width,
