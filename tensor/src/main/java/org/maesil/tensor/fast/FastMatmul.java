@@ -19,6 +19,8 @@ import org.maesil.tensor.Parallel;
  * When B is not huge (below {@link #WHOLE_B_LIMIT}) all its KC blocks are packed first and each
  * work item then runs through every KC block (loops p0 and item swapped): two synchronisations
  * of the thread team per product instead of two per KC block; the order of the sums is the same.
+ * When B is wide and A small enough to share ({@link #gemmWideB}), A is packed once and each
+ * work item packs the B panels of its own column chunk, used at once from L2.
  * B's panels come from a {@link PanelSource}: a matrix ({@link Packing#packB}) or, for the patch
  * embedding, the volume itself ({@link PatchPanels}), so that no unfolded copy is made first.
  * Work items are claimed dynamically by the threads of {@link Parallel}, which stay alive
