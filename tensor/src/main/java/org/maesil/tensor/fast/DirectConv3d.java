@@ -375,6 +375,7 @@ final class DirectConv3d {
         if (dotSums.length < nRanges * size) dotSums = new float[nRanges * size];
         float[] sums = dotSums;
         parallel.forRange(nRanges, 1, (s, e) -> {
+            float[] sc = scratch.get();
             for (int range = s; range < e; range++) {
                 java.util.Arrays.fill(sums, range * size, (range + 1) * size, 0f);
                 int bEnd = Math.min(blocks, (range + 1) * perRange);
@@ -385,7 +386,7 @@ final class DirectConv3d {
                             int d0 = (n * cout + Math.min(co, cout - 1)) * p, d1 = (n * cout + Math.min(co + 1, cout - 1)) * p;
                             int d2 = (n * cout + Math.min(co + 2, cout - 1)) * p, d3 = (n * cout + Math.min(co + 3, cout - 1)) * p;
                             for (int j = 0; j < kk4; j += 4) {
-                                dotTile(dy, d0, d1, d2, d3, xp, n * sampleStride, vox, tap, j, c0, c1, sums, range * size + (co * kk4 + j) * LANES, kk4 * LANES);
+                                dotTile(dy, d0, d1, d2, d3, xp, n * sampleStride, vox, tap, j, c0, c1, sums, range * size + (co * kk4 + j) * LANES, kk4 * LANES, sc, 0);
                             }
                         }
                     }
@@ -416,9 +417,10 @@ final class DirectConv3d {
     /**
      * sums[sOff + a*ld + b*LANES + l] += sum_{c0 <= c < c1} dy[d_a + c*LANES + l] xp[xOff + vox[c] + tap[j + b] + l]
      * for the 4 channel rows d_a and the 4 taps j + b: 16 vector accumulators, lane by lane.
+     * sc[so .. so + 16 LANES): scratch for the tile before it is added to sums.
      */
     static void dotTile(float[] dy, int d0, int d1, int d2, int d3, float[] xp, int xOff, int[] vox, int[] tap, int j,
-                        int c0, int c1, float[] sums, int sOff, int ld) {
+                        int c0, int c1, float[] sums, int sOff, int ld, float[] sc, int so) {
         int t0 = xOff + tap[j], t1 = xOff + tap[j + 1], t2 = xOff + tap[j + 2], t3 = xOff + tap[j + 3];
         FloatVector zero = FloatVector.zero(S); // one call for all accumulators (see MicroKernel6x16.tile)
         FloatVector a00 = zero, a01 = zero, a02 = zero, a03 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero;
@@ -434,23 +436,22 @@ final class DirectConv3d {
             a20 = y2.fma(x0, a20); a21 = y2.fma(x1, a21); a22 = y2.fma(x2, a22); a23 = y2.fma(x3, a23);
             a30 = y3.fma(x0, a30); a31 = y3.fma(x1, a31); a32 = y3.fma(x2, a32); a33 = y3.fma(x3, a33);
         }
-        int q0 = sOff, q1 = q0 + ld, q2 = q1 + ld, q3 = q2 + ld;
-        FloatVector.fromArray(S, sums, q0).add(a00).intoArray(sums, q0);
-        FloatVector.fromArray(S, sums, q0 + LANES).add(a01).intoArray(sums, q0 + LANES);
-        FloatVector.fromArray(S, sums, q0 + 2 * LANES).add(a02).intoArray(sums, q0 + 2 * LANES);
-        FloatVector.fromArray(S, sums, q0 + 3 * LANES).add(a03).intoArray(sums, q0 + 3 * LANES);
-        FloatVector.fromArray(S, sums, q1).add(a10).intoArray(sums, q1);
-        FloatVector.fromArray(S, sums, q1 + LANES).add(a11).intoArray(sums, q1 + LANES);
-        FloatVector.fromArray(S, sums, q1 + 2 * LANES).add(a12).intoArray(sums, q1 + 2 * LANES);
-        FloatVector.fromArray(S, sums, q1 + 3 * LANES).add(a13).intoArray(sums, q1 + 3 * LANES);
-        FloatVector.fromArray(S, sums, q2).add(a20).intoArray(sums, q2);
-        FloatVector.fromArray(S, sums, q2 + LANES).add(a21).intoArray(sums, q2 + LANES);
-        FloatVector.fromArray(S, sums, q2 + 2 * LANES).add(a22).intoArray(sums, q2 + 2 * LANES);
-        FloatVector.fromArray(S, sums, q2 + 3 * LANES).add(a23).intoArray(sums, q2 + 3 * LANES);
-        FloatVector.fromArray(S, sums, q3).add(a30).intoArray(sums, q3);
-        FloatVector.fromArray(S, sums, q3 + LANES).add(a31).intoArray(sums, q3 + LANES);
-        FloatVector.fromArray(S, sums, q3 + 2 * LANES).add(a32).intoArray(sums, q3 + 2 * LANES);
-        FloatVector.fromArray(S, sums, q3 + 3 * LANES).add(a33).intoArray(sums, q3 + 3 * LANES);
+        // one block of stores, into sc, added to sums by addTile: with the loads and adds here as
+        // well (16 x load, add, store after the loop), C2 compiled only 7-8 of the 16 stores as
+        // vector stores in 3 of 55 JVMs (LogCompilation), the rest in the Java fallback (lesson 13)
+        a00.intoArray(sc, so); a01.intoArray(sc, so + LANES); a02.intoArray(sc, so + 2 * LANES); a03.intoArray(sc, so + 3 * LANES);
+        a10.intoArray(sc, so + 4 * LANES); a11.intoArray(sc, so + 5 * LANES); a12.intoArray(sc, so + 6 * LANES); a13.intoArray(sc, so + 7 * LANES);
+        a20.intoArray(sc, so + 8 * LANES); a21.intoArray(sc, so + 9 * LANES); a22.intoArray(sc, so + 10 * LANES); a23.intoArray(sc, so + 11 * LANES);
+        a30.intoArray(sc, so + 12 * LANES); a31.intoArray(sc, so + 13 * LANES); a32.intoArray(sc, so + 14 * LANES); a33.intoArray(sc, so + 15 * LANES);
+        addTile(sc, so, sums, sOff, ld);
+    }
+
+    /** sums[sOff + a*ld + b*LANES + l] += sc[so + (4a + b)*LANES + l] for a, b < 4, l < LANES. */
+    private static void addTile(float[] sc, int so, float[] sums, int sOff, int ld) {
+        for (int i = 0; i < 16; i++) {
+            int o = sOff + (i / 4) * ld + (i % 4) * LANES;
+            FloatVector.fromArray(S, sums, o).add(FloatVector.fromArray(S, sc, so + i * LANES)).intoArray(sums, o);
+        }
     }
 
     /** Offset in xp of output row r = (n, od, oh): ((n*Dp + od*sD)*Hp + oh*sH)*cin*L. */

@@ -561,8 +561,8 @@ final class PanelConv3d {
         float[] xs = phased(x, g, false);
         parallel.forRange(kPanels * nRanges, 1, (s, e) -> {
             // the gathered rows, then per (co, row j) LANES partial sums, in the thread's buffer
-            int partOff = NR * DOT_BLOCK, partSize = co4 * NR * LANES;
-            float[] cb = panelBuffer(partOff + partSize);
+            int partOff = NR * DOT_BLOCK, partSize = co4 * NR * LANES, tileOff = partOff + partSize; // then 16 vectors of dotTile's scratch
+            float[] cb = panelBuffer(tileOff + 16 * LANES);
             int[] tab = tableBuffer(3 * NR);
             for (int item = s; item < e; item++) {
                 int kp = item / nRanges, range = item % nRanges;
@@ -581,7 +581,7 @@ final class PanelConv3d {
                             int d0 = (n * co4 + c0) * vPad + va;
                             for (int j0 = 0; j0 < rows4; j0 += 4) {
                                 DirectConv3d.dotTile(dyp, d0, d0 + vPad, d0 + 2 * vPad, d0 + 3 * vPad, cb, 0, CB_VECTORS, CB_ROWS, j0,
-                                        0, lenPad / LANES, cb, partOff + (c0 * NR + j0) * LANES, NR * LANES);
+                                        0, lenPad / LANES, cb, partOff + (c0 * NR + j0) * LANES, NR * LANES, cb, tileOff);
                             }
                         }
                     }
