@@ -395,7 +395,7 @@ final class DirectConv3d {
         });
         // dw[co, k] = the lanes of (range 0 + range 1 + ...), in range order, then added in a fixed tree
         parallel.forRange(cout * kk, (s, e) -> {
-            float[] lanes = new float[LANES];
+            float[] lanes = scratch.get(); // its first LANES floats
             for (int i = s; i < e; i++) {
                 addRanges(sums, (i / kk * kk4 + i % kk) * LANES, size, nRanges, lanes);
                 dw[i] = VectorSupport.laneTotal(lanes, 0, LANES);

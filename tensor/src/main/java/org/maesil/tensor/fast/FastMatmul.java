@@ -200,9 +200,7 @@ public final class FastMatmul {
                 if (shareA) {
                     for (int t = s; t < e; t++) { // the same ranges over (row block, KC block) items
                         for (int u = t; u < rowBlocks * kBlocks; u += kBlocks * nPanels) {
-                            int ib = u / kBlocks, p0 = (u % kBlocks) * KC;
-                            Packing.packA(a, aOff, lda, transA, ib * mcRows, Math.min(mcRows, m - ib * mcRows), p0, Math.min(KC, k - p0),
-                                    pa, ib * mcRows * k + p0 * mcRows);
+                            packSharedA(a, aOff, lda, transA, u / kBlocks, mcRows, (u % kBlocks) * KC, m, k, pa);
                         }
                     }
                 }
@@ -211,7 +209,7 @@ public final class FastMatmul {
                 for (int item = s; item < e; item++) {
                     int ib = item / chunks;
                     for (int p0 = 0; p0 < k; p0 += KC) {
-                        multiplyBlock(a, aOff, lda, transA, shareA ? pa : null, ib * mcRows * k + p0 * mcRows, pb, p0 * nPad,
+                        multiplyBlock(a, aOff, lda, transA, shareA ? pa : null, sharedA(ib, mcRows, p0, k), pb, p0 * nPad,
                                 c, cOff, ldc, n, p0, Math.min(KC, k - p0), accumulate || p0 > 0,
                                 ib * mcRows, Math.min(mcRows, m - ib * mcRows), item % chunks, ppc, nPanels);
                     }
@@ -251,11 +249,8 @@ public final class FastMatmul {
         int rowBlocks = (m + MC - 1) / MC, kBlocks = (k + KC - 1) / KC;
         if (packedAShared.length < rowBlocks * MC * k) packedAShared = new float[rowBlocks * MC * k];
         final float[] pa = packedAShared;
-        parallel.forRange(rowBlocks * kBlocks, 1, (s, e) -> { // block ib, KC block p0 at pa[ib*MC*k + p0*MC]
-            for (int u = s; u < e; u++) {
-                int ib = u / kBlocks, p0 = (u % kBlocks) * KC;
-                Packing.packA(a, aOff, lda, transA, ib * MC, Math.min(MC, m - ib * MC), p0, Math.min(KC, k - p0), pa, ib * MC * k + p0 * MC);
-            }
+        parallel.forRange(rowBlocks * kBlocks, 1, (s, e) -> {
+            for (int u = s; u < e; u++) packSharedA(a, aOff, lda, transA, u / kBlocks, MC, (u % kBlocks) * KC, m, k, pa);
         });
         int chunks = (nPanels + ppc - 1) / ppc;
         parallel.forRange(chunks, 1, (s, e) -> {
@@ -266,12 +261,22 @@ public final class FastMatmul {
                     int kc = Math.min(KC, k - p0), pbOff = -q0 * NR * kc; // panel q at pb[(q - q0) * NR * kc]
                     bPanels.pack(p0, kc, q0, Math.min(nPanels, q0 + ppc), pb, pbOff);
                     for (int ib = 0; ib < rowBlocks; ib++) {
-                        multiplyBlock(a, aOff, lda, transA, pa, ib * MC * k + p0 * MC, pb, pbOff, c, cOff, ldc, n, p0, kc,
+                        multiplyBlock(a, aOff, lda, transA, pa, sharedA(ib, MC, p0, k), pb, pbOff, c, cOff, ldc, n, p0, kc,
                                 accumulate || p0 > 0, ib * MC, Math.min(MC, m - ib * MC), jb, ppc, nPanels);
                     }
                 }
             }
         });
+    }
+
+    /** Where row block ib (blocks of mc rows) of A, KC block p0, starts in A packed once and shared. */
+    private static int sharedA(int ib, int mc, int p0, int k) {
+        return ib * mc * k + p0 * mc;
+    }
+
+    /** Packs row block ib (blocks of mc rows) of op(A), KC block p0, into the shared layout ({@link #sharedA}). */
+    private static void packSharedA(float[] a, int aOff, int lda, boolean transA, int ib, int mc, int p0, int m, int k, float[] pa) {
+        Packing.packA(a, aOff, lda, transA, ib * mc, Math.min(mc, m - ib * mc), p0, Math.min(KC, k - p0), pa, sharedA(ib, mc, p0, k));
     }
 
     /**
