@@ -7,9 +7,10 @@ alternation, several rounds: where the engine's time against oneDNN's is lost.
 
 Passes (each side times the same work): fwd1, fwd2 (forward of each layer, bias included),
 dW2 (weight and bias gradient of layer 2), dX2 (its input gradient), dW1 (weight and bias gradient
-of layer 1), and the whole stack (with the ReLU and its mask between). Java: ConvAB on
-tensor/target/classes (both of its copies are the same classes; the table takes the first copy's
-median, 15 rounds of 3 calls after 15 warm-ups). PyTorch: in torch_anchor.py's environment, after
+of layer 1), and the whole stack (with the ReLU and its mask between). Java: ConvAB with one copy
+of tensor/target/classes (its buffers alone in the caches, as in the bench), the median of 15
+rounds of 3 calls after 2 s of warm-up per pass (two copies side by side, as in an A/B, or 15
+warm-up calls only, made the first layer's passes 1.5-2x slower). PyTorch: in torch_anchor.py's environment, after
 its own conv rows (bench_conv), each pass with its timeit (3 warm-ups, median of 20), 2 threads,
 from the layers' own autograd (`torch.autograd.grad` on a layer's output, the graph kept). The
 order alternates by round; the table gives each pass's median over the rounds.
@@ -67,7 +68,7 @@ def run(cmd, cwd=ROOT):
 
 def java_passes(ab_dir, classes):
     out = run(["java", "--add-modules", "jdk.incubator.vector", "-Xmx8g", "-cp", ab_dir,
-               "-Dwork=" + ",".join(PASSES), "-Drounds=15", "ConvAB", classes, classes])
+               "-Dwork=" + ",".join(PASSES), "-Drounds=15", "-Dwarm=2000", "ConvAB", classes])
     ms = {m.group(1): float(m.group(2)) for m in re.finditer(r"^(\w+)\s+A ([0-9.]+) ms", out, re.M)}
     missing = [p for p in PASSES if p not in ms]
     if missing:
