@@ -154,11 +154,10 @@ final class PanelConv3d {
         // loops cost more than their copying: [2,32,32^3] split in 1.7-1.8 -> 1.0-1.1 ms channels
         // last, 1.1-1.8 -> 0.7 ms channels first, one thread; conv stack 1.6-3% faster)
         boolean pairs = sw == 2 && g.pW() == 1 && inW % (2 * LANES) == 0 && m == inW / 2 + 1;
-        if (pairs && channelsLast && g.cin() > 1) {
+        if (pairs && channelsLast) {
             splitPairsChannelsLast(x, g, xp);
             return;
         }
-        int rowStride = channelsLast ? g.cin() * len : len;
         parallel.forRange(g.n() * g.cin() * dp, (s, e) -> {
             for (int r = s; r < e; r++) {
                 // r = (n, ci, padded d), or (n, padded d, ci) for channels last: a thread writes whole
@@ -206,9 +205,9 @@ final class PanelConv3d {
                         for (i = b; i < m; i++) xp[o + i] = 0f;
                     }
                 }
-                if (pairs && d >= 0 && d < inD) {
-                    int firstRow = channelsLast ? (((n * dp + d + g.pD()) * hp + g.pH()) * g.cin() + ci) * len : ((nc * dp + d + g.pD()) * hp + g.pH()) * len;
-                    splitPairs(x, (nc * inD + d) * inH * inW, inH * inW / (2 * LANES), inW / (2 * LANES), xp, firstRow, rowStride, m);
+                if (pairs && d >= 0 && d < inD) { // channels first here (channels last: splitPairsChannelsLast)
+                    int firstRow = ((nc * dp + d + g.pD()) * hp + g.pH()) * len;
+                    splitPairs(x, (nc * inD + d) * inH * inW, inH * inW / (2 * LANES), inW / (2 * LANES), xp, firstRow, len, m);
                 }
             }
         });
